@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseOptionsFromUrl } from './config/database.config';
+import { omiseConfig } from './config/omise.config';
+import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from './webhooks';
+
+/**
+ * The demo commerce backend: the host application a merchant already has, with the webhooks
+ * module dropped in. It owns the event emitter and the database; the module borrows both.
+ */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, load: [omiseConfig] }),
+    EventEmitterModule.forRoot({ wildcard: true }),
+    TypeOrmModule.forRootAsync({
+      useFactory: () => ({
+        ...databaseOptionsFromUrl(process.env.DATABASE_URL),
+        autoLoadEntities: true,
+        migrations: [...OMISE_WEBHOOK_MIGRATIONS],
+        // Schema changes only through migrations, applied at boot; never `synchronize`.
+        migrationsRun: true,
+        synchronize: false,
+      }),
+    }),
+    WebhooksModule.forRootAsync({
+      inject: [omiseConfig.KEY],
+      useFactory: (omise: ConfigType<typeof omiseConfig>) => omise,
+    }),
+  ],
+})
+export class AppModule {}

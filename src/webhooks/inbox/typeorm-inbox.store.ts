@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { OmiseEvent } from '../envelope/omise-event';
+import { InboxStore, StoreOutcome } from './inbox.store';
+
+interface PendingDelivery {
+  event: OmiseEvent;
+  rawBody: string;
+  receivedAt: Date;
+  deliveryId: string;
+  resolve(outcome: StoreOutcome): void;
+  reject(error: unknown): void;
+}
+
+/** Rows per INSERT: well under every driver's bound-parameter limit (6 parameters a row). */
+const MAX_BATCH_ROWS = 500;
+/** Batches in flight at once; the rest queue up and join the next batch (group commit). */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+type Dialect = 'postgres' | 'mysql' | 'sqlite';
+
+/**
+ * Stores deliveries with group commit: every delivery that arrives while the event loop is busy (or
+ * while earlier batches are being written) joins one multi-row INSERT and one commit. Duplicates are
+ * settled by the primary key on `event_id` inside the database (`ON CONFLICT DO NOTHING` /
+ * `ON DUPLICATE KEY UPDATE` no-op), never by a read before the write, so concurrent deliveries on
+ * any number of instances yield exactly one `stored`.
+ */
+@Injectable()
+export class TypeOrmInboxStore implements InboxStore {
+  private readonly dialect: Dialect;
+  private queue: PendingDelivery[] = [];
+  private flushScheduled = false;
+  private batchesInFlight = 0;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource.options.type);
+  }
+
+  store(event: OmiseEvent, rawBody: string): Promise<StoreOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, rawBody, receivedAt: new Date(), deliveryId: randomUUID(), resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.batchesInFlight >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    // setImmediate, not a timer: deliveries parsed in the same turn of the event loop share a batch,
+    // and a lone delivery waits for nothing.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.queue.splice(0, MAX_BATCH_ROWS);
+      if (batch.length === 0) return;
+      this.batchesInFlight++;
+      this.writeBatch(batch).finally(() => {
+        this.batchesInFlight--;
+        this.scheduleFlush();
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  private async writeBatch(batch: PendingDelivery[]): Promise<void> {
+    // The first delivery of an id in the batch is the one that may insert; the others are duplicates
+    // whatever the database says, as are first deliveries whose id was already stored.
+    const firsts = new Map<string, PendingDelivery>();
+    for (const delivery of batch) if (!firsts.has(delivery.event.id)) firsts.set(delivery.event.id, delivery);
+    let inserted: Set<string>;
+    try {
+      inserted = await this.insertIgnoringDuplicates([...firsts.values()]);
+    } catch (error) {
+      for (const delivery of batch) delivery.reject(error);
+      return;
+    }
+    for (const delivery of batch) {
+      const isWinner = firsts.get(delivery.event.id) === delivery && inserted.has(delivery.event.id);
+      delivery.resolve(isWinner ? 'stored' : 'duplicate');
+    }
+  }
+
+  /** Inserts the rows in one statement and one commit; returns the ids that were new. */
+  private async insertIgnoringDuplicates(rows: PendingDelivery[]): Promise<Set<string>> {
+    const columns = '(event_id, event_key, livemode, raw_body, received_at, delivery_id)';
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const values = [
+        row.event.id,
+        row.event.key,
+        this.dialect === 'postgres' ? row.event.livemode : row.event.livemode ? 1 : 0,
+        row.rawBody,
+        this.dialect === 'postgres' ? row.receivedAt : utcDatetime(row.receivedAt),
+        row.deliveryId,
+      ];
+      const placeholders = values.map((value) => {
+        params.push(value);
+        return this.dialect === 'postgres' ? `$${params.length}` : '?';
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
+
+    if (this.dialect === 'mysql') {
+      // MySQL has no RETURNING. A no-op update keeps real errors errors (unlike INSERT IGNORE); the
+      // rows this statement created are the ones that carry our delivery ids, read back in the same
+      // transaction so that a failure in between stores nothing.
+      return this.dataSource.transaction(async (manager) => {
+        await manager.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params);
+        const found: Array<{ delivery_id: string }> = await manager.query(
+          `SELECT delivery_id FROM omise_webhook_events WHERE delivery_id IN (${rows.map(() => '?').join(', ')})`,
+          rows.map((row) => row.deliveryId),
+        );
+        const ours = new Set(found.map((row) => row.delivery_id));
+        return new Set(rows.filter((row) => ours.has(row.deliveryId)).map((row) => row.event.id));
+      });
+    }
+    const returned: Array<{ event_id: string }> = await this.dataSource.query(
+      `${insert} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      params,
+    );
+    return new Set(returned.map((row) => row.event_id));
+  }
+}
+
+function dialectOf(type: string): Dialect {
+  if (type === 'postgres') return 'postgres';
+  if (type === 'mysql' || type === 'mariadb') return 'mysql';
+  if (type === 'better-sqlite3' || type === 'sqlite') return 'sqlite';
+  throw new Error(`OmiseWebhooks: database type "${type}" is not supported (PostgreSQL, MySQL/MariaDB, SQLite).`);
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: the form TypeORM itself writes for SQLite and MySQL datetimes. */
+function utcDatetime(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 23);
+}

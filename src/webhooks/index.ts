@@ -1,0 +1,13 @@
+// Public API of the Omise webhooks module.
+export { WebhooksModule } from './webhooks.module';
+export { WebhooksConfig, type WebhooksModuleOptions, type WebhooksModuleExtras } from './webhooks.options';
+export { OMISE_WEBHOOK_ROUTE, OmiseWebhookEndpoint } from './webhooks.controller';
+export { type OmiseEvent, type OmiseObject, parseOmiseEvent } from './envelope/omise-event';
+export { computeOmiseSignature, decodeWebhookSecret, verifyOmiseSignature } from './signature/verify-omise-signature';
+export { WebhookError, type WebhookErrorReason } from './errors/webhook-error';
+export type { WebhookErrorBody } from './errors/webhook-error.filter';
+export type { WebhookAck } from './inbox/inbox.interceptor';
+export { InboxStore, type StoreOutcome } from './inbox/inbox.store';
+export { EventDispatcher } from './dispatch/event-dispatcher';
+export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';
+export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';

@@ -1,0 +1,56 @@
+import { decodeWebhookSecret } from './signature/verify-omise-signature';
+
+/** What a host application passes to `WebhooksModule.forRoot()` / the `useFactory` of `forRootAsync()`. */
+export interface WebhooksModuleOptions {
+  /** One or more webhook secrets, base64 as the Omise dashboard shows them. Several while rotating. */
+  secrets: string | readonly string[];
+  /** How far `Omise-Signature-Timestamp` may be from now, in either direction. Default 300. */
+  toleranceSeconds?: number;
+  /** Largest body accepted. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Given statically, next to the options, because routes are fixed before any factory runs. */
+export interface WebhooksModuleExtras {
+  /** Route of the endpoint, below the host's global prefix. Default `webhooks/omise`. */
+  path: string;
+}
+
+/** Options with every default applied, resolved once at boot; nothing downstream re-applies defaults. */
+export interface WebhooksConfig {
+  readonly secrets: readonly Buffer[];
+  readonly toleranceSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly path: string;
+}
+export const WebhooksConfig = Symbol('WebhooksConfig');
+
+export const DEFAULT_WEBHOOK_PATH = 'webhooks/omise';
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: WebhooksModuleExtras): WebhooksConfig {
+  const secrets = (typeof options.secrets === 'string' ? options.secrets.split(',') : options.secrets)
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+  if (secrets.length === 0) {
+    // An empty secret that "accepts everything" is a hole: refuse to boot instead.
+    throw new Error('WebhooksModule: no webhook secret configured (set OMISE_WEBHOOK_SECRET or pass `secrets`).');
+  }
+  const decoded = secrets.map((secret, index) => {
+    try {
+      return decodeWebhookSecret(secret);
+    } catch (error) {
+      throw new Error(`WebhooksModule: secret #${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(toleranceSeconds) || toleranceSeconds <= 0) {
+    throw new Error('WebhooksModule: toleranceSeconds must be a positive whole number of seconds.');
+  }
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new Error('WebhooksModule: maxBodyBytes must be a positive whole number of bytes.');
+  }
+  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, '') };
+}
