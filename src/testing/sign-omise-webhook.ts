@@ -1,10 +1,11 @@
 import { computeOmiseSignature, decodeWebhookSecret } from '../webhooks/signature/verify-omise-signature';
 
-export interface OmiseWebhookHeaders {
+// A type alias, not an interface, so it can be passed where a plain header record is expected.
+export type OmiseWebhookHeaders = {
   'Content-Type': 'application/json';
   'Omise-Signature': string;
   'Omise-Signature-Timestamp': string;
-}
+};
 
 export interface SignOptions {
   /** Unix seconds to sign with. Default: now. */

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { WebhookError } from './webhook-error';
 
@@ -21,7 +21,7 @@ export class WebhookErrorFilter implements ExceptionFilter<WebhookError> {
   catch(error: WebhookError, host: ArgumentsHost): void {
     const status = error.status;
     // The reason only: never headers or body, which may carry signatures or card data.
-    if (status >= 500) this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}`);
+    if (status >= HttpStatus.INTERNAL_SERVER_ERROR) this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}`);
     else this.logger.warn(`intake refused (${status} ${error.reason})`);
     const body: WebhookErrorBody = { statusCode: status, reason: error.reason, message: error.message };
     if (error.details) body.details = error.details;

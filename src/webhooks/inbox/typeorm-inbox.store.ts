@@ -56,7 +56,8 @@ export class TypeOrmInboxStore implements InboxStore {
       const batch = this.queue.splice(0, MAX_BATCH_ROWS);
       if (batch.length === 0) return;
       this.batchesInFlight++;
-      this.writeBatch(batch).finally(() => {
+      // writeBatch settles every delivery itself and never rejects.
+      void this.writeBatch(batch).finally(() => {
         this.batchesInFlight--;
         this.scheduleFlush();
       });

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { signOmiseWebhook } from '../src/testing';
+import { eventBody, postTogether } from './support/omise-events';
+import { testDatabases, type TestDatabase } from './support/test-databases';
+import { countStored, SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+
+const PATH = '/webhooks/omise';
+const MAX_BODY_BYTES = 64 * 1024;
+// As text: supertest would re-serialize a Buffer as JSON. The string's UTF-8 bytes are the file's bytes.
+const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/evnt_test_52cin5n9bb6lytxduh9.charge.create.json'), 'utf8');
+const now = () => Math.floor(Date.now() / 1000);
+
+describe.each(testDatabases())('intake on $name', (kind) => {
+  let db: TestDatabase;
+  let t: WebhooksTestApp;
+
+  beforeAll(async () => {
+    db = await kind.create();
+    t = await startWebhooksTestApp(db, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const post = (body: string, headers: Record<string, string>) =>
+    request(t.server).post(PATH).set(headers).send(body);
+
+  /** Posts and asserts that nothing was stored for the event, whatever the answer. */
+  async function expectRefused(body: string, headers: Record<string, string>, status: number, reason: string) {
+    const response = await post(body, headers);
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ statusCode: status, reason, message: expect.any(String) });
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    if (typeof id === 'string') await expect(countStored(t.dataSource, id)).resolves.toBe(0);
+    return response;
+  }
+
+  describe('a valid event', () => {
+    it('is stored before the 200 and emitted once under its key with the typed envelope', async () => {
+      const body = eventBody({ key: 'charge.complete' });
+      const { id } = JSON.parse(body) as { id: string };
+      const response = await post(body, signOmiseWebhook(body, SECRET));
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ received: true, id, duplicate: false });
+      const rows: Array<{ event_key: string; raw_body: string; status: string; attempts: number }> = await t.dataSource.query(
+        `SELECT event_key, raw_body, status, attempts FROM omise_webhook_events WHERE event_id = '${id}'`,
+      );
+      expect(rows).toEqual([{ event_key: 'charge.complete', raw_body: body, status: 'pending', attempts: 0 }]);
+      await expect(t.emitted.emittedOnce(id)).resolves.toMatchObject({ id, key: 'charge.complete', createdAt: expect.any(Date) });
+      expect(t.emitted.ofId(id)).toHaveLength(1);
+    });
+
+    it('answers a redelivery 200 as a duplicate, with no new row and no second emit', async () => {
+      const body = eventBody();
+      const { id } = JSON.parse(body) as { id: string };
+      await post(body, signOmiseWebhook(body, SECRET)).expect(200);
+      const again = await post(body, signOmiseWebhook(body, SECRET));
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ received: true, id, duplicate: true });
+      await expect(countStored(t.dataSource, id)).resolves.toBe(1);
+      await t.emitted.emittedOnce(id);
+      expect(t.emitted.ofId(id)).toHaveLength(1);
+    });
+
+    it('accepts a real Omise payload posted as its exact pretty-printed bytes', async () => {
+      const response = await post(FIXTURE, signOmiseWebhook(FIXTURE, SECRET));
+      expect(response.body).toEqual({ received: true, id: 'evnt_test_52cin5n9bb6lytxduh9', duplicate: false });
+      const rows: Array<{ raw_body: string }> = await t.dataSource.query(
+        "SELECT raw_body FROM omise_webhook_events WHERE event_id = 'evnt_test_52cin5n9bb6lytxduh9'",
+      );
+      expect(rows[0].raw_body).toBe(FIXTURE);
+      expect(FIXTURE).toContain('\n  "object": "event",'); // pretty-printed, as Omise sends it
+    });
+
+    it('rejects the same payload re-serialized under the original signature', async () => {
+      const reserialized = JSON.stringify({ ...(JSON.parse(FIXTURE) as object), id: 'evnt_test_reserialized' });
+      const staleHeaders = { ...signOmiseWebhook(FIXTURE, SECRET) };
+      await expectRefused(reserialized, staleHeaders, 401, 'signature_mismatch');
+    });
+
+    it('accepts unknown event keys and unknown fields', async () => {
+      const body = eventBody({ key: 'brand_new.thing', novel: { nested: true } });
+      await post(body, signOmiseWebhook(body, SECRET)).expect(200);
+    });
+  });
+
+  describe('secret rotation', () => {
+    it.each([
+      ['two signatures, new secret first', () => [SECOND_SECRET, SECRET]],
+      ['two signatures, old secret first', () => [SECRET, SECOND_SECRET]],
+      ['only the second configured secret', () => [SECOND_SECRET]],
+    ])('accepts %s', async (_name, secrets) => {
+      const body = eventBody();
+      await post(body, signOmiseWebhook(body, secrets())).expect(200);
+    });
+
+    it('accepts a header with junk next to one valid signature', async () => {
+      const body = eventBody();
+      const headers = signOmiseWebhook(body, SECRET);
+      headers['Omise-Signature'] = `junk, ${'f'.repeat(64)},${headers['Omise-Signature']}`;
+      await post(body, headers).expect(200);
+    });
+  });
+
+  describe('refusals store nothing', () => {
+    const signed = (body: string, patch: Record<string, string | undefined>) => {
+      const headers: Record<string, string> = { ...signOmiseWebhook(body, SECRET) };
+      for (const [name, value] of Object.entries(patch)) {
+        if (value === undefined) delete headers[name];
+        else headers[name] = value;
+      }
+      return headers;
+    };
+
+    it.each<[string, Record<string, string | undefined>, string]>([
+      ['no signature header', { 'Omise-Signature': undefined }, 'signature_header_missing'],
+      ['an empty signature header', { 'Omise-Signature': '' }, 'signature_header_missing'],
+      ['a signature that is not hex', { 'Omise-Signature': 'g'.repeat(64) }, 'signature_header_malformed'],
+      ['no timestamp header', { 'Omise-Signature-Timestamp': undefined }, 'timestamp_header_missing'],
+      ['an empty timestamp header', { 'Omise-Signature-Timestamp': '' }, 'timestamp_header_missing'],
+      ['a timestamp that is not an integer', { 'Omise-Signature-Timestamp': '17e8' }, 'timestamp_header_malformed'],
+    ])('400 for %s', async (_name, patch, reason) => {
+      const body = eventBody();
+      await expectRefused(body, signed(body, patch), 400, reason);
+    });
+
+    it('400 for a signature header sent twice', async () => {
+      const body = eventBody();
+      const headers = signOmiseWebhook(body, SECRET);
+      // Node joins a repeated header with ", " in `headers`; the guard reads `headersDistinct`.
+      const [twice] = await postTogether(
+        t.server,
+        PATH,
+        body,
+        { ...headers, 'Omise-Signature': [headers['Omise-Signature'], headers['Omise-Signature']] },
+        1,
+      );
+      expect(twice.status).toBe(400);
+      expect(JSON.parse(twice.body)).toMatchObject({ reason: 'signature_header_malformed' });
+      await expect(countStored(t.dataSource, (JSON.parse(body) as { id: string }).id)).resolves.toBe(0);
+    });
+
+    it('401 when no signature matches a configured secret', async () => {
+      const body = eventBody();
+      const response = await expectRefused(
+        body,
+        signOmiseWebhook(body, 'b3RoZXItc2VjcmV0LW5vdC1jb25maWd1cmVk'),
+        401,
+        'signature_mismatch',
+      );
+      expect(JSON.stringify(response.body)).not.toMatch(/[0-9a-f]{64}/); // never echoes a signature
+    });
+
+    it.each([
+      ['too old', -301, 'timestamp_too_old'],
+      ['too far in the future', +301, 'timestamp_in_future'],
+    ])('401 for a timestamp %s', async (_name, offset, reason) => {
+      const body = eventBody();
+      await expectRefused(body, signOmiseWebhook(body, SECRET, { timestamp: now() + offset }), 401, reason);
+    });
+
+    it.each([
+      ['not JSON', '{"object": "event", "id": "evnt_test_broken"', 'invalid_json'],
+      ['JSON but not an event', JSON.stringify({ object: 'charge', id: 'chrg_test_x' }), 'invalid_event'],
+      ['an event without data', eventBody({ data: undefined }), 'invalid_event'],
+    ])('400 for a validly signed body that is %s', async (_name, body, reason) => {
+      const response = await post(body, signOmiseWebhook(body, SECRET));
+      expect(response.status).toBe(400);
+      // Invalid JSON is refused by the host's JSON parser before the guard runs: still a 400 and
+      // nothing stored, but in Nest's shape; everything else carries the module's reason code.
+      if (reason !== 'invalid_json') expect(response.body.reason).toBe(reason);
+      const id = /"id": ?"([^"]+)"/.exec(body)?.[1] ?? '';
+      await expect(countStored(t.dataSource, id)).resolves.toBe(0);
+    });
+
+    it('415 for a body that is not sent as JSON', async () => {
+      const body = eventBody();
+      await expectRefused(body, signed(body, { 'Content-Type': 'text/plain' }), 415, 'unsupported_media_type');
+    });
+
+    it('413 for a body over maxBodyBytes', async () => {
+      const body = eventBody({ padding: 'x'.repeat(MAX_BODY_BYTES) });
+      await expectRefused(body, signOmiseWebhook(body, SECRET), 413, 'payload_too_large');
+    });
+  });
+
+  it('503 when the database is unavailable, and the event is not stored', async () => {
+    const body = eventBody();
+    const { id } = JSON.parse(body) as { id: string };
+    await t.dataSource.destroy();
+    try {
+      const response = await post(body, signOmiseWebhook(body, SECRET));
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ reason: 'store_unavailable' });
+    } finally {
+      await t.dataSource.initialize();
+    }
+    await expect(countStored(t.dataSource, id)).resolves.toBe(0);
+    expect(t.emitted.ofId(id)).toEqual([]);
+  });
+
+  it('20 deliveries of one event released together: one row, one emit, all 200', async () => {
+    const body = eventBody();
+    const { id } = JSON.parse(body) as { id: string };
+    const responses = await postTogether(t.server, PATH, body, { ...signOmiseWebhook(body, SECRET) }, 20);
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(responses.filter((r) => (JSON.parse(r.body) as { duplicate: boolean }).duplicate === false)).toHaveLength(1);
+    await expect(countStored(t.dataSource, id)).resolves.toBe(1);
+    await t.emitted.emittedOnce(id);
+    expect(t.emitted.ofId(id)).toHaveLength(1);
+  });
+
+  it('nothing acknowledged is lost: N events answered 200 are N rows', async () => {
+    const before = await countStored(t.dataSource);
+    const bodies = Array.from({ length: 200 }, () => eventBody());
+    const statuses = await Promise.all(
+      bodies.map((body) => post(body, signOmiseWebhook(body, SECRET)).then((response) => response.status)),
+    );
+    const acknowledged = statuses.filter((status) => status === 200).length;
+    expect(acknowledged).toBe(200);
+    await expect(countStored(t.dataSource)).resolves.toBe(before + acknowledged);
+  });
+});
+
+describe.each(testDatabases().slice(0, 1))('a host app without rawBody ($name)', (kind) => {
+  it('answers 500 with how to enable rawBody, and stores nothing', async () => {
+    const db = await kind.create();
+    const t = await startWebhooksTestApp(db, { rawBody: false });
+    try {
+      const body = eventBody();
+      const response = await request(t.server).post(PATH).set(signOmiseWebhook(body, SECRET)).send(body);
+      expect(response.status).toBe(500);
+      expect(response.body).toMatchObject({ reason: 'raw_body_unavailable', message: expect.stringContaining('rawBody: true') });
+      await expect(countStored(t.dataSource)).resolves.toBe(0);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from '../../src/webhooks';
+import type { TestDatabase } from './test-databases';
+
+/** Test secrets (base64, like the dashboard's). */
+export const SECRET = 'F1BIYsDZbSDw+AbGHVJMxY/CQNjwjDJWBZ3HLhnKEzM=';
+export const SECOND_SECRET = 'c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24=';
+
+/** Records every event the module emits, as a user's `@OnEvent` listener would see it. */
+@Injectable()
+export class EmittedEvents {
+  readonly all: OmiseEvent[] = [];
+  private readonly waiting: Array<{ id: string; resolve: (event: OmiseEvent) => void }> = [];
+
+  @OnEvent('**')
+  record(event: OmiseEvent): void {
+    this.all.push(event);
+    for (const waiter of this.waiting.filter((w) => w.id === event.id)) waiter.resolve(event);
+  }
+
+  /** Resolves when the event with this id has been emitted (at once if it already was). */
+  emittedOnce(id: string): Promise<OmiseEvent> {
+    const seen = this.ofId(id)[0];
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiting.push({ id, resolve }));
+  }
+
+  ofId(id: string): OmiseEvent[] {
+    return this.all.filter((event) => event.id === id);
+  }
+}
+
+export interface WebhooksTestApp {
+  app: INestApplication;
+  server: Server;
+  dataSource: DataSource;
+  emitted: EmittedEvents;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
+  rawBody?: boolean;
+}
+
+/** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
+export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
+  const { rawBody = true, ...moduleOptions } = options;
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...db.options,
+        autoLoadEntities: true,
+        migrations: [...OMISE_WEBHOOK_MIGRATIONS],
+        migrationsRun: true,
+      }),
+      EventEmitterModule.forRoot({ wildcard: true }),
+      WebhooksModule.forRoot({ secrets: [SECRET], ...moduleOptions }),
+    ],
+    providers: [EmittedEvents],
+  }).compile();
+  const app = moduleRef.createNestApplication({ rawBody, logger: false });
+  await app.init();
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    server: app.getHttpServer() as Server,
+    dataSource: app.get(DataSource),
+    emitted: app.get(EmittedEvents),
+    close: () => app.close(),
+  };
+}
+
+/** Rows in the inbox, optionally for one event id. */
+export async function countStored(dataSource: DataSource, eventId?: string): Promise<number> {
+  const rows: Array<{ n: number | string }> = eventId
+    ? await dataSource.query(
+        `SELECT COUNT(*) AS n FROM omise_webhook_events WHERE event_id = ${dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+        [eventId],
+      )
+    : await dataSource.query('SELECT COUNT(*) AS n FROM omise_webhook_events');
+  return Number(rows[0].n);
+}
