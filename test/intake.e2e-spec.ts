@@ -45,11 +45,12 @@ describe.each(testDatabases())('intake on $name', (kind) => {
       const response = await post(body, signOmiseWebhook(body, SECRET));
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ received: true, id, duplicate: false });
-      const rows: Array<{ event_key: string; raw_body: string; status: string; attempts: number }> = await t.dataSource.query(
-        `SELECT event_key, raw_body, status, attempts FROM omise_webhook_events WHERE event_id = '${id}'`,
+      const rows: Array<{ event_key: string; raw_body: string }> = await t.dataSource.query(
+        `SELECT event_key, raw_body FROM omise_webhook_events WHERE event_id = '${id}'`,
       );
-      expect(rows).toEqual([{ event_key: 'charge.complete', raw_body: body, status: 'pending', attempts: 0 }]);
+      expect(rows).toEqual([{ event_key: 'charge.complete', raw_body: body }]);
       await expect(t.emitted.emittedOnce(id)).resolves.toMatchObject({ id, key: 'charge.complete', createdAt: expect.any(Date) });
+      await t.worker.idle();
       expect(t.emitted.ofId(id)).toHaveLength(1);
     });
 
@@ -62,6 +63,7 @@ describe.each(testDatabases())('intake on $name', (kind) => {
       expect(again.body).toEqual({ received: true, id, duplicate: true });
       await expect(countStored(t.dataSource, id)).resolves.toBe(1);
       await t.emitted.emittedOnce(id);
+      await t.worker.idle();
       expect(t.emitted.ofId(id)).toHaveLength(1);
     });
 
@@ -210,6 +212,7 @@ describe.each(testDatabases())('intake on $name', (kind) => {
     expect(responses.filter((r) => (JSON.parse(r.body) as { duplicate: boolean }).duplicate === false)).toHaveLength(1);
     await expect(countStored(t.dataSource, id)).resolves.toBe(1);
     await t.emitted.emittedOnce(id);
+    await t.worker.idle();
     expect(t.emitted.ofId(id)).toHaveLength(1);
   });
 

@@ -1,6 +1,6 @@
 // Public API of the Omise webhooks module.
 export { WebhooksModule } from './webhooks.module';
-export { WebhooksConfig, type WebhooksModuleOptions, type WebhooksModuleExtras } from './webhooks.options';
+export { WebhooksConfig, type DispatchOptions, type WebhooksModuleOptions, type WebhooksModuleExtras } from './webhooks.options';
 export { OMISE_WEBHOOK_ROUTE, OmiseWebhookEndpoint } from './webhooks.controller';
 export { type OmiseEvent, type OmiseObject, parseOmiseEvent } from './envelope/omise-event';
 export { computeOmiseSignature, decodeWebhookSecret, verifyOmiseSignature } from './signature/verify-omise-signature';
@@ -9,5 +9,9 @@ export type { WebhookErrorBody } from './errors/webhook-error.filter';
 export type { WebhookAck } from './inbox/inbox.interceptor';
 export { InboxStore, type StoreOutcome } from './inbox/inbox.store';
 export { EventDispatcher } from './dispatch/event-dispatcher';
+export { InboxWorker } from './dispatch/inbox-worker';
+export { WebhookInbox } from './dispatch/webhook-inbox.service';
+export type { ReplayFilter } from './dispatch/dispatch-queue';
+export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './dispatch/retry-schedule';
 export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';

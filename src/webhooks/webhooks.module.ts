@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EmittingDispatcher } from './dispatch/emitting.dispatcher';
+import { DispatchQueue } from './dispatch/dispatch-queue';
 import { EventDispatcher } from './dispatch/event-dispatcher';
+import { HandlerRegistry } from './dispatch/handler-registry';
+import { InboxWorker } from './dispatch/inbox-worker';
+import { WebhookInbox } from './dispatch/webhook-inbox.service';
 import { InboxInterceptor } from './inbox/inbox.interceptor';
 import { InboxStore } from './inbox/inbox.store';
 import { TypeOrmInboxStore } from './inbox/typeorm-inbox.store';
@@ -18,7 +22,7 @@ import { resolveWebhooksConfig, WebhooksConfig, WebhooksModuleExtras, WebhooksMo
  * `OMISE_WEBHOOK_ENTITIES`), and its tables come from `OMISE_WEBHOOK_MIGRATIONS`.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEventEntity])],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([WebhookEventEntity])],
   providers: [
     {
       provide: WebhooksConfig,
@@ -26,10 +30,14 @@ import { resolveWebhooksConfig, WebhooksConfig, WebhooksModuleExtras, WebhooksMo
       useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras) => resolveWebhooksConfig(options, extras),
     },
     { provide: InboxStore, useClass: TypeOrmInboxStore },
-    { provide: EventDispatcher, useClass: EmittingDispatcher },
+    HandlerRegistry,
+    DispatchQueue,
+    InboxWorker,
+    { provide: EventDispatcher, useExisting: InboxWorker },
+    WebhookInbox,
     OmiseSignatureGuard,
     InboxInterceptor,
   ],
-  exports: [WebhooksConfig, InboxStore],
+  exports: [WebhooksConfig, InboxStore, WebhookInbox, InboxWorker],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

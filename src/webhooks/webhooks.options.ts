@@ -1,4 +1,21 @@
+import { DEFAULT_RETRY_POLICY, RetryPolicy } from './dispatch/retry-schedule';
 import { decodeWebhookSecret } from './signature/verify-omise-signature';
+
+/** How stored events are delivered to `@OnEvent` handlers. */
+export interface DispatchOptions {
+  /** Run the worker in this instance. Default true; false for an intake-only instance. */
+  enabled?: boolean;
+  /** Events processed at once by this instance. Default 8. */
+  concurrency?: number;
+  /** How long a claim lasts before another instance may take the event (worker presumed dead). Default 60 s. */
+  leaseMs?: number;
+  /** How often due retries and expired leases are looked for. Default 5 s. */
+  sweepIntervalMs?: number;
+  /** On shutdown, how long running handlers may take before their events are released. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Attempts and back-off; see retry-schedule.ts for the defaults and why. */
+  retry?: Partial<RetryPolicy>;
+}
 
 /** What a host application passes to `WebhooksModule.forRoot()` / the `useFactory` of `forRootAsync()`. */
 export interface WebhooksModuleOptions {
@@ -8,6 +25,7 @@ export interface WebhooksModuleOptions {
   toleranceSeconds?: number;
   /** Largest body accepted. Default 1 MiB. */
   maxBodyBytes?: number;
+  dispatch?: DispatchOptions;
 }
 
 /** Given statically, next to the options, because routes are fixed before any factory runs. */
@@ -22,6 +40,7 @@ export interface WebhooksConfig {
   readonly toleranceSeconds: number;
   readonly maxBodyBytes: number;
   readonly path: string;
+  readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -52,5 +71,18 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new Error('WebhooksModule: maxBodyBytes must be a positive whole number of bytes.');
   }
-  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, '') };
+  const dispatch = {
+    enabled: options.dispatch?.enabled ?? true,
+    concurrency: options.dispatch?.concurrency ?? 8,
+    leaseMs: options.dispatch?.leaseMs ?? 60_000,
+    sweepIntervalMs: options.dispatch?.sweepIntervalMs ?? 5_000,
+    shutdownTimeoutMs: options.dispatch?.shutdownTimeoutMs ?? 10_000,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.dispatch?.retry },
+  };
+  for (const [name, value] of Object.entries({ ...dispatch, ...dispatch.retry })) {
+    if (typeof value === 'number' && (!Number.isInteger(value) || value <= 0)) {
+      throw new Error(`WebhooksModule: dispatch.${name} must be a positive whole number.`);
+    }
+  }
+  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch };
 }

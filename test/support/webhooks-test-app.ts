@@ -1,10 +1,10 @@
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable, type INestApplication, type Provider } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from '../../src/webhooks';
+import { InboxWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from '../../src/webhooks';
 import type { TestDatabase } from './test-databases';
 
 /** Test secrets (base64, like the dashboard's). */
@@ -40,16 +40,19 @@ export interface WebhooksTestApp {
   server: Server;
   dataSource: DataSource;
   emitted: EmittedEvents;
+  worker: InboxWorker;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   rawBody?: boolean;
+  /** The user's own listeners and other providers. */
+  providers?: Provider[];
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, ...moduleOptions } = options;
+  const { rawBody = true, providers = [], ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -61,9 +64,10 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
       EventEmitterModule.forRoot({ wildcard: true }),
       WebhooksModule.forRoot({ secrets: [SECRET], ...moduleOptions }),
     ],
-    providers: [EmittedEvents],
+    providers: [EmittedEvents, ...providers],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody, logger: false });
+  // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
+  const app = moduleRef.createNestApplication({ rawBody, logger: process.env.TEST_LOGS ? ['error', 'warn'] : false });
   await app.init();
   await app.listen(0, '127.0.0.1');
   return {
@@ -71,6 +75,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     server: app.getHttpServer() as Server,
     dataSource: app.get(DataSource),
     emitted: app.get(EmittedEvents),
+    worker: app.get(InboxWorker),
     close: () => app.close(),
   };
 }

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OmiseEvent } from '../envelope/omise-event';
 import { InboxStore, StoreOutcome } from './inbox.store';
+import { Dialect, dialectOf, SqlParams } from './sql-dialect';
 
 interface PendingDelivery {
   event: OmiseEvent;
@@ -18,8 +19,6 @@ interface PendingDelivery {
 const MAX_BATCH_ROWS = 500;
 /** Batches in flight at once; the rest queue up and join the next batch (group commit). */
 const MAX_BATCHES_IN_FLIGHT = 4;
-
-type Dialect = 'postgres' | 'mysql' | 'sqlite';
 
 /**
  * Stores deliveries with group commit: every delivery that arrives while the event loop is busy (or
@@ -36,7 +35,7 @@ export class TypeOrmInboxStore implements InboxStore {
   private batchesInFlight = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.dialect = dialectOf(dataSource.options.type);
+    this.dialect = dialectOf(dataSource);
   }
 
   store(event: OmiseEvent, rawBody: string): Promise<StoreOutcome> {
@@ -86,22 +85,12 @@ export class TypeOrmInboxStore implements InboxStore {
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
   private async insertIgnoringDuplicates(rows: PendingDelivery[]): Promise<Set<string>> {
     const columns = '(event_id, event_key, livemode, raw_body, received_at, delivery_id)';
-    const params: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const values = [
-        row.event.id,
-        row.event.key,
-        this.dialect === 'postgres' ? row.event.livemode : row.event.livemode ? 1 : 0,
-        row.rawBody,
-        this.dialect === 'postgres' ? row.receivedAt : utcDatetime(row.receivedAt),
-        row.deliveryId,
-      ];
-      const placeholders = values.map((value) => {
-        params.push(value);
-        return this.dialect === 'postgres' ? `$${params.length}` : '?';
-      });
-      return `(${placeholders.join(', ')})`;
-    });
+    const params = new SqlParams(this.dialect);
+    const tuples = rows.map(
+      (row) =>
+        `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
+        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)})`,
+    );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 
     if (this.dialect === 'mysql') {
@@ -109,7 +98,7 @@ export class TypeOrmInboxStore implements InboxStore {
       // rows this statement created are the ones that carry our delivery ids, read back in the same
       // transaction so that a failure in between stores nothing.
       return this.dataSource.transaction(async (manager) => {
-        await manager.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params);
+        await manager.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params.values);
         const found: Array<{ delivery_id: string }> = await manager.query(
           `SELECT delivery_id FROM omise_webhook_events WHERE delivery_id IN (${rows.map(() => '?').join(', ')})`,
           rows.map((row) => row.deliveryId),
@@ -120,20 +109,8 @@ export class TypeOrmInboxStore implements InboxStore {
     }
     const returned: Array<{ event_id: string }> = await this.dataSource.query(
       `${insert} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      params,
+      params.values,
     );
     return new Set(returned.map((row) => row.event_id));
   }
-}
-
-function dialectOf(type: string): Dialect {
-  if (type === 'postgres') return 'postgres';
-  if (type === 'mysql' || type === 'mariadb') return 'mysql';
-  if (type === 'better-sqlite3' || type === 'sqlite') return 'sqlite';
-  throw new Error(`OmiseWebhooks: database type "${type}" is not supported (PostgreSQL, MySQL/MariaDB, SQLite).`);
-}
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: the form TypeORM itself writes for SQLite and MySQL datetimes. */
-function utcDatetime(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 23);
 }

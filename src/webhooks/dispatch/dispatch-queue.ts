@@ -1,0 +1,187 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Dialect, dialectOf, SqlParams } from '../inbox/sql-dialect';
+import type { WebhookEventStatus } from '../inbox/webhook-event.entity';
+
+/** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
+export interface ClaimedEvent {
+  eventId: string;
+  rawBody: string;
+  attempts: number;
+}
+
+/** Which events a replay re-queues. */
+export type ReplayFilter =
+  | { eventId: string }
+  | { status: 'dead' }
+  | { key?: string; since?: Date; until?: Date };
+
+const RUNNABLE = "('pending', 'failed')";
+
+/**
+ * The SQL of dispatch, per database. Claims are leases: `processing` with `locked_until`; an event
+ * whose lease ran out (its worker died) is claimable again. PostgreSQL and MySQL claim with
+ * `FOR UPDATE SKIP LOCKED` so instances never wait on or take each other's rows; SQLite has one
+ * writer at a time, so one UPDATE … RETURNING is already atomic.
+ */
+@Injectable()
+export class DispatchQueue {
+  private readonly dialect: Dialect;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<ClaimedEvent[]> {
+    const lockedUntil = new Date(now.getTime() + leaseMs);
+    const due = (p: SqlParams) =>
+      `(status IN ${RUNNABLE} AND (next_attempt_at IS NULL OR next_attempt_at <= ${p.time(now)}))` +
+      ` OR (status = 'processing' AND locked_until < ${p.time(now)})`;
+    const set = (p: SqlParams) =>
+      `status = 'processing', attempts = attempts + 1, locked_by = ${p.add(workerId)}, locked_until = ${p.time(lockedUntil)}`;
+    const columns = 'event_id AS "eventId", raw_body AS "rawBody", attempts';
+
+    if (this.dialect === 'mysql') {
+      return this.dataSource.transaction(async (manager) => {
+        const p = new SqlParams('mysql');
+        const ids: Array<{ event_id: string }> = await manager.query(
+          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} ORDER BY received_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+          p.values,
+        );
+        if (ids.length === 0) return [];
+        const u = new SqlParams('mysql');
+        const assignments = set(u); // before the id list: MySQL binds placeholders by position
+        await manager.query(
+          `UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${u.list(ids.map((r) => r.event_id))})`,
+          u.values,
+        );
+        return this.read(manager, ids.map((r) => r.event_id));
+      });
+    }
+    const p = new SqlParams(this.dialect);
+    const lock = this.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const sql =
+      `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
+      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)} ORDER BY received_at LIMIT ${Number(limit)}${lock}) ` +
+      `RETURNING ${columns}`;
+    const rows: unknown = await this.dataSource.query(sql, p.values);
+    // node-postgres answers an UPDATE … RETURNING with [rows, count] through TypeORM.
+    const list = (this.dialect === 'postgres' ? (rows as [ClaimedEvent[], number])[0] : rows) as ClaimedEvent[];
+    return list.map((r) => ({ ...r, attempts: Number(r.attempts) }));
+  }
+
+  private async read(manager: EntityManager, ids: string[]): Promise<ClaimedEvent[]> {
+    const p = new SqlParams(this.dialect);
+    const rows: ClaimedEvent[] = await manager.query(
+      `SELECT event_id AS eventId, raw_body AS rawBody, attempts FROM omise_webhook_events WHERE event_id IN (${p.list(ids)})`,
+      p.values,
+    );
+    return rows.map((r) => ({ ...r, attempts: Number(r.attempts) }));
+  }
+
+  /** Names of the handlers that already succeeded for this event: they are not run again. */
+  async succeededHandlers(eventId: string): Promise<Set<string>> {
+    const p = new SqlParams(this.dialect);
+    const rows: Array<{ handler: string }> = await this.dataSource.query(
+      `SELECT handler FROM omise_webhook_handler_runs WHERE event_id = ${p.add(eventId)} AND status = 'succeeded'`,
+      p.values,
+    );
+    return new Set(rows.map((r) => r.handler));
+  }
+
+  async recordHandlerRun(eventId: string, handler: string, error: string | null, now = new Date()): Promise<void> {
+    const p = new SqlParams(this.dialect);
+    const status = error === null ? 'succeeded' : 'failed';
+    const values = `(${p.add(eventId)}, ${p.add(handler)}, ${p.add(status)}, 1, ${p.add(error)}, ${p.time(now)})`;
+    const update =
+      this.dialect === 'mysql'
+        ? 'ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = attempts + 1, last_error = VALUES(last_error), updated_at = VALUES(updated_at)'
+        : 'ON CONFLICT (event_id, handler) DO UPDATE SET status = excluded.status, ' +
+          'attempts = omise_webhook_handler_runs.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at';
+    await this.dataSource.query(
+      `INSERT INTO omise_webhook_handler_runs (event_id, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`,
+      p.values,
+    );
+  }
+
+  /**
+   * Ends this worker's lease with the outcome. Returns false when the lease was lost (it ran out and
+   * another worker claimed the event): the other worker's outcome stands.
+   */
+  async finish(
+    eventId: string,
+    workerId: string,
+    outcome: { status: WebhookEventStatus; nextAttemptAt?: Date; lastError?: string | null },
+    now = new Date(),
+  ): Promise<boolean> {
+    // Placeholders are added in the order they appear in the text: MySQL and SQLite bind by position.
+    const p = new SqlParams(this.dialect);
+    const finished = outcome.status === 'processed' || outcome.status === 'ignored';
+    const sql =
+      `UPDATE omise_webhook_events SET status = ${p.add(outcome.status)}, ` +
+      `next_attempt_at = ${outcome.nextAttemptAt ? p.time(outcome.nextAttemptAt) : 'NULL'}, ` +
+      `last_error = ${p.add(outcome.lastError ?? null)}, processed_at = ${finished ? p.time(now) : 'NULL'}, ` +
+      `locked_by = NULL, locked_until = NULL ` +
+      `WHERE event_id = ${p.add(eventId)} AND locked_by = ${p.add(workerId)} AND status = 'processing'`;
+    return (await this.affected(sql, p.values)) > 0;
+  }
+
+  /** Gives back this worker's unfinished leases so another instance can take them at once. */
+  async release(workerId: string): Promise<number> {
+    const p = new SqlParams(this.dialect);
+    return this.affected(
+      `UPDATE omise_webhook_events SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, ` +
+        `locked_by = NULL, locked_until = NULL WHERE locked_by = ${p.add(workerId)} AND status = 'processing'`,
+      p.values,
+    );
+  }
+
+  /**
+   * Re-queues events. Without `force`, processed and ignored events are left alone and the handlers
+   * that succeeded before are not re-run; with `force`, every handler of every matching event runs again.
+   */
+  async replay(filter: ReplayFilter, force: boolean, now = new Date()): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      if (force) {
+        // The handler history of the re-queued events is forgotten, so every handler runs again.
+        const d = new SqlParams(this.dialect);
+        await manager.query(
+          `DELETE FROM omise_webhook_handler_runs WHERE event_id IN ` +
+            `(SELECT event_id FROM (SELECT event_id FROM omise_webhook_events WHERE ${this.replayCondition(d, filter, force)}) AS replayed)`,
+          d.values,
+        );
+      }
+      const p = new SqlParams(this.dialect);
+      const sql =
+        `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${p.time(now)}, ` +
+        `last_error = NULL, processed_at = NULL WHERE ${this.replayCondition(p, filter, force)}`;
+      return this.affectedWith(manager, sql, p.values);
+    });
+  }
+
+  private replayCondition(p: SqlParams, filter: ReplayFilter, force: boolean): string {
+    // A running event is never touched; without force, finished ones (processed, ignored) neither.
+    const where: string[] = [force ? "status <> 'processing'" : "status IN ('failed', 'dead', 'pending')"];
+    if ('eventId' in filter) where.push(`event_id = ${p.add(filter.eventId)}`);
+    else if ('status' in filter) where.push(`status = ${p.add(filter.status)}`);
+    else {
+      if (filter.key) where.push(`event_key LIKE ${p.add(filter.key.replace(/\*/g, '%'))}`);
+      if (filter.since) where.push(`received_at >= ${p.time(filter.since)}`);
+      if (filter.until) where.push(`received_at < ${p.time(filter.until)}`);
+    }
+    return where.join(' AND ');
+  }
+
+  private affected(sql: string, values: unknown[]): Promise<number> {
+    return this.affectedWith(this.dataSource.manager, sql, values);
+  }
+
+  /** Rows changed by an UPDATE, whatever shape the driver reports it in. */
+  private async affectedWith(manager: EntityManager, sql: string, values: unknown[]): Promise<number> {
+    const result: unknown = await manager.query(sql, values);
+    if (this.dialect === 'postgres') return Number((result as [unknown, number])[1]);
+    if (this.dialect === 'mysql') return Number((result as { affectedRows: number }).affectedRows);
+    return Number((result as { changes: number }).changes);
+  }
+}
