@@ -15,3 +15,4 @@ export type { ReplayFilter } from './dispatch/dispatch-queue';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './dispatch/retry-schedule';
 export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
+export * from './events/omise-event-catalogue';

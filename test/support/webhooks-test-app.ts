@@ -46,13 +46,13 @@ export interface WebhooksTestApp {
 
 export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   rawBody?: boolean;
-  /** The user's own listeners and other providers. */
+  /** The user's own listeners and other providers. Default: only {@link EmittedEvents}. */
   providers?: Provider[];
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [], ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -64,7 +64,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
       EventEmitterModule.forRoot({ wildcard: true }),
       WebhooksModule.forRoot({ secrets: [SECRET], ...moduleOptions }),
     ],
-    providers: [EmittedEvents, ...providers],
+    providers,
   }).compile();
   // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
   const app = moduleRef.createNestApplication({ rawBody, logger: process.env.TEST_LOGS ? ['error', 'warn'] : false });
@@ -74,7 +74,9 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     app,
     server: app.getHttpServer() as Server,
     dataSource: app.get(DataSource),
-    emitted: app.get(EmittedEvents),
+    get emitted() {
+      return app.get(EmittedEvents);
+    },
     worker: app.get(InboxWorker),
     close: () => app.close(),
   };

@@ -177,11 +177,14 @@ export class DispatchQueue {
     return this.affectedWith(this.dataSource.manager, sql, values);
   }
 
-  /** Rows changed by an UPDATE, whatever shape the driver reports it in. */
+  /** Rows changed by a statement: TypeORM's structured result reports it the same way for every driver. */
   private async affectedWith(manager: EntityManager, sql: string, values: unknown[]): Promise<number> {
-    const result: unknown = await manager.query(sql, values);
-    if (this.dialect === 'postgres') return Number((result as [unknown, number])[1]);
-    if (this.dialect === 'mysql') return Number((result as { affectedRows: number }).affectedRows);
-    return Number((result as { changes: number }).changes);
+    const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, values, true);
+      return result.affected ?? 0;
+    } finally {
+      if (!manager.queryRunner) await runner.release();
+    }
   }
 }

@@ -56,7 +56,8 @@ export class HandlerRegistry implements OnApplicationBootstrap {
         handlers.push({
           name: `${instance.constructor.name}.${method}`,
           patterns,
-          invoke: async (event) => bound.call(instance, event),
+          // Promise.resolve().then: a handler that throws synchronously becomes a rejection too.
+          invoke: (event) => Promise.resolve().then(() => bound.call(instance, event)),
         });
       }
     }

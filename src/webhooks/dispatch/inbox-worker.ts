@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseOmiseEvent, type OmiseEvent } from '../envelope/omise-event';
+import { parseOmiseEvent } from '../envelope/omise-event';
 import { WebhooksConfig } from '../webhooks.options';
 import { ClaimedEvent, DispatchQueue } from './dispatch-queue';
 import { EventDispatcher } from './event-dispatcher';
@@ -41,8 +41,8 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
     this.nudge();
   }
 
-  /** Called by intake once an event is committed. */
-  dispatch(_event: OmiseEvent): void {
+  /** Called by intake once an event is committed; the worker reads it back from the table. */
+  dispatch(): void {
     this.nudge();
   }
 

@@ -69,12 +69,17 @@ export class TypeOrmInboxStore implements InboxStore {
     // whatever the database says, as are first deliveries whose id was already stored.
     const firsts = new Map<string, PendingDelivery>();
     for (const delivery of batch) if (!firsts.has(delivery.event.id)) firsts.set(delivery.event.id, delivery);
-    let inserted: Set<string>;
-    try {
-      inserted = await this.insertIgnoringDuplicates([...firsts.values()]);
-    } catch (error) {
-      for (const delivery of batch) delivery.reject(error);
-      return;
+    let inserted: Set<string> | undefined;
+    for (let attempt = 1; inserted === undefined; attempt++) {
+      try {
+        inserted = await this.insertIgnoringDuplicates([...firsts.values()]);
+      } catch (error) {
+        // A deadlock victim was rolled back whole, so trying again is safe (InnoDB can pick the
+        // intake INSERT as victim against the worker's claim); anything else is the 503 path.
+        if (attempt < 3 && isTransientLockError(error)) continue;
+        for (const delivery of batch) delivery.reject(error);
+        return;
+      }
     }
     for (const delivery of batch) {
       const isWinner = firsts.get(delivery.event.id) === delivery && inserted.has(delivery.event.id);
@@ -113,4 +118,10 @@ export class TypeOrmInboxStore implements InboxStore {
     );
     return new Set(returned.map((row) => row.event_id));
   }
+}
+
+/** Deadlock or lock-wait errors: MySQL 1213/1205, PostgreSQL 40P01/40001, SQLite BUSY. */
+function isTransientLockError(error: unknown): boolean {
+  const { errno, code } = (error ?? {}) as { errno?: number; code?: string };
+  return errno === 1213 || errno === 1205 || code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
 }

@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { WebhookInbox, type OmiseEvent } from '../src/webhooks';
+import { signOmiseWebhook } from '../src/testing';
+import { eventBody } from './support/omise-events';
+import { testDatabases, type TestDatabase } from './support/test-databases';
+import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+
+/** Throws on its first two calls per event, then succeeds: a payment service that is briefly down. */
+@Injectable()
+class FlakyCapture {
+  readonly calls = new Map<string, number>();
+  @OnEvent('charge.complete')
+  capture(event: OmiseEvent): void {
+    const n = (this.calls.get(event.id) ?? 0) + 1;
+    this.calls.set(event.id, n);
+    if (n <= 2) throw new Error('payment service unavailable');
+  }
+}
+
+/** Always succeeds; counts its calls. Listens to the same keys as the failing handlers. */
+@Injectable()
+class StockDecrement {
+  readonly calls: string[] = [];
+  @OnEvent('charge.complete')
+  @OnEvent('transfer.pay')
+  decrement(event: OmiseEvent): void {
+    this.calls.push(event.id);
+  }
+}
+
+/** Rejects until `fixed` is set: a bug fixed by a deploy. */
+@Injectable()
+class PayoutMailer {
+  fixed = false;
+  @OnEvent('transfer.pay')
+  async send(): Promise<void> {
+    await Promise.resolve();
+    if (!this.fixed) throw new Error('template missing');
+  }
+}
+
+/** Never finishes until released: a handler caught mid-way by a shutdown. */
+@Injectable()
+class StuckHandler {
+  release?: () => void;
+  @OnEvent('schedule.suspend')
+  async hang(): Promise<void> {
+    await new Promise<void>((resolve) => (this.release = resolve));
+  }
+}
+
+interface EventRow {
+  status: string;
+  attempts: number;
+}
+
+async function eventRow(dataSource: DataSource, id: string): Promise<EventRow> {
+  const rows: EventRow[] = await dataSource.query(`SELECT status, attempts FROM omise_webhook_events WHERE event_id = '${id}'`);
+  return { status: rows[0].status, attempts: Number(rows[0].attempts) };
+}
+
+/** Waits, with a deadline, until the event reaches one of the statuses (retries are scheduled in time). */
+async function settled(t: WebhooksTestApp, id: string, statuses: string[]): Promise<EventRow> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await t.worker.idle();
+    const row = await eventRow(t.dataSource, id);
+    if (statuses.includes(row.status)) return row;
+    if (Date.now() > deadline) throw new Error(`${id} stayed ${row.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the next due retry is milliseconds away
+    t.worker.nudge();
+  }
+}
+
+describe.each(testDatabases())('dispatch on $name', (kind) => {
+  let db: TestDatabase;
+  let t: WebhooksTestApp;
+
+  beforeAll(async () => {
+    db = await kind.create();
+    t = await startWebhooksTestApp(db, {
+      providers: [FlakyCapture, StockDecrement, PayoutMailer, StuckHandler],
+      // Fast retries for the test; the back-off shape itself is unit-tested.
+      dispatch: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, sweepIntervalMs: 50, shutdownTimeoutMs: 200 },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  async function deliver(overrides: Record<string, unknown>): Promise<string> {
+    const body = eventBody(overrides);
+    await request(t.server).post('/webhooks/omise').set(signOmiseWebhook(body, SECRET)).send(body).expect(200);
+    return (JSON.parse(body) as { id: string }).id;
+  }
+
+  const handlerRuns = (id: string): Promise<Array<{ handler: string; status: string; attempts: number }>> =>
+    t.dataSource
+      .query(`SELECT handler, status, attempts FROM omise_webhook_handler_runs WHERE event_id = '${id}' ORDER BY handler`)
+      .then((rows: Array<{ handler: string; status: string; attempts: number | string }>) =>
+        rows.map((r) => ({ ...r, attempts: Number(r.attempts) })),
+      );
+
+  it('retries only the failed handler: processed after 3 attempts, the other handler ran once', async () => {
+    const id = await deliver({ key: 'charge.complete' });
+    await expect(settled(t, id, ['processed', 'dead'])).resolves.toEqual({ status: 'processed', attempts: 3 });
+    expect(t.app.get(FlakyCapture).calls.get(id)).toBe(3);
+    expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(1);
+    await expect(handlerRuns(id)).resolves.toEqual([
+      { handler: 'FlakyCapture.capture', status: 'succeeded', attempts: 3 },
+      { handler: 'StockDecrement.decrement', status: 'succeeded', attempts: 1 },
+    ]);
+  });
+
+  it('dead-letters an always-failing handler, and replay after the fix processes it without re-running the others', async () => {
+    const id = await deliver({ key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } });
+    await expect(settled(t, id, ['dead'])).resolves.toEqual({ status: 'dead', attempts: 3 });
+    const redelivered = await deliver({ id, key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } }).catch(
+      () => 'failed',
+    );
+    expect(redelivered).toBe(id); // a redelivery of a dead event is acknowledged and stays dead
+    await expect(eventRow(t.dataSource, id)).resolves.toMatchObject({ status: 'dead' });
+
+    t.app.get(PayoutMailer).fixed = true;
+    await expect(t.app.get(WebhookInbox).replay({ eventId: id })).resolves.toBe(1);
+    await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
+    expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(1);
+  });
+
+  it('replays a processed event only when forced, and then runs every handler again', async () => {
+    const id = await deliver({ key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_2' } });
+    await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
+    const inbox = t.app.get(WebhookInbox);
+    await expect(inbox.replay({ eventId: id })).resolves.toBe(0);
+    await expect(inbox.replay({ eventId: id }, { force: true })).resolves.toBe(1);
+    await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
+    expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(2);
+  });
+
+  it('marks an event nobody listens to as ignored, stored and visible', async () => {
+    const id = await deliver({ key: 'linked_account.complete', data: { object: 'linked_account', id: 'acct_1' } });
+    await expect(settled(t, id, ['ignored'])).resolves.toMatchObject({ status: 'ignored' });
+  });
+
+  it('leaves nothing processing after a clean stop, releasing what did not finish in time', async () => {
+    const ids = [await deliver({ key: 'schedule.suspend', data: { object: 'schedule', id: 'schd_1' } })];
+    for (let i = 0; i < 20; i++) ids.push(await deliver({ key: 'charge.complete' }));
+    await t.close();
+    const check = new DataSource(db.options);
+    await check.initialize();
+    try {
+      const rows: Array<{ status: string }> = await check.query('SELECT status FROM omise_webhook_events');
+      expect(rows.filter((r) => r.status === 'processing')).toEqual([]);
+      await expect(eventRow(check, ids[0])).resolves.toMatchObject({ status: 'pending' });
+    } finally {
+      await check.destroy();
+      t.app.get(StuckHandler).release?.();
+    }
+  });
+});
