@@ -66,7 +66,7 @@ export async function applyIfNewer<T extends EventOrderedEntity>(
   const result = await repository.manager
     .createQueryBuilder()
     .update(repository.target)
-    .set(values as QueryDeepPartialEntity<T>)
+    .set(values)
     .where(`${idColumn.databaseName} = :objectId`)
     .andWhere(NEWER_THAN_LAST_APPLIED)
     .setParameters(parameters)
