@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { applyEventInOrder } from '../common/events/apply-event-in-order';
 import { type EventOutcome, ignoreEvent, traceOutcome } from '../common/events/event-outcome';
 import { amountValue, idValue, presentValues, subjectIdOf } from '../common/events/payload-values';
-import { applyIfNewer, insertIfAbsent } from '../common/persistence/apply-if-newer';
+import { insertIfAbsent } from '../common/persistence/apply-if-newer';
 import { sqlDialectOf, sqlGreatest } from '../common/persistence/sql-dialect';
 import type { OmiseEventKey, OmiseEventOf } from '../webhooks';
 import { ChargeRefundEntity } from './charge-refund.entity';
@@ -40,17 +41,9 @@ export class ChargesService {
   ) {}
 
   /** Applies a `charge.*` event if it is newer than the last one applied to the charge. */
-  async applyChargeEvent(event: OmiseEventOf<ChargeEventKey>): Promise<EventOutcome> {
-    const chargeId = subjectIdOf(event);
-    if (chargeId === undefined) return ignoreEvent(this.logger, event, 'data is not a charge with an id');
+  applyChargeEvent(event: OmiseEventOf<ChargeEventKey>): Promise<EventOutcome> {
     const { refundedAmount, disputed, ...stated } = chargeStateOf(event.data);
-    const outcome = await applyIfNewer(this.charges, {
-      objectId: chargeId,
-      event,
-      set: presentValues(stated),
-      raise: { refundedAmount, disputed },
-    });
-    return traceOutcome(this.logger, event, chargeId, outcome);
+    return applyEventInOrder(this.charges, this.logger, event, { set: presentValues(stated), raise: { refundedAmount, disputed } });
   }
 
   /**
