@@ -331,6 +331,13 @@ async function main(): Promise<void> {
     const after = Object.entries(phases).map(([name, phase]) => `${name} ${fmt(phase.resources.serverRssAfterMb, 0)}`);
     process.stdout.write(`${key} RSS (MB) after each phase: ${after.join(', ')}\n`);
   }
+  const disturbed = noisyPhases(results);
+  if (disturbed.length > 0) {
+    process.stdout.write(
+      `\nwarning: other processes used CPU during ${disturbed.join(', ')} (cores): this machine has ${cpus().length}, ` +
+        'so those figures are pessimistic; rerun on a quiet machine to compare with confidence.\n',
+    );
+  }
   for (const [name, outcome] of Object.entries(shutdown)) {
     process.stdout.write(`${name} shutdown after SIGTERM: ${outcome.ended} in ${outcome.ms} ms${outcome.killed ? ' (SIGKILLed after the grace period)' : ''}\n`);
   }
@@ -355,6 +362,22 @@ function judge(r: Record<TargetKey, TargetResults>): Verdict[] {
   ];
 }
 
+function cpuMsPerRequest(run: Measured<LoadRun>): number {
+  return ((run.resources.serverCores + run.resources.postgresCores) * 1000) / run.okPerSec;
+}
+
+/** Phases during which something other than the bench, the server and PostgreSQL used ≥ 0.25 cores. */
+function noisyPhases(r: Record<TargetKey, TargetResults>): string[] {
+  const noisy: string[] = [];
+  for (const key of ['app', 'baseline'] as const) {
+    const phases = { a: r[key].intake, b: r[key].steadyPaced, "b'": r[key].steadyAutocannon, c: r[key].duplicateStorm, d: r[key].badSignature };
+    for (const [name, phase] of Object.entries(phases)) {
+      if (phase.resources.otherCores >= 0.25) noisy.push(`${name} ${key} ${fmt(phase.resources.otherCores, 2)}`);
+    }
+  }
+  return noisy;
+}
+
 function fmt(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
@@ -372,6 +395,8 @@ function printTable(r: Record<TargetKey, TargetResults>, verdicts: Verdict[]): v
     ['   CPU cores: postgres', r.app.intake.resources.postgresCores, r.baseline.intake.resources.postgresCores, 2, '', ''],
     ['   CPU cores: load generator', r.app.intake.resources.generatorCores, r.baseline.intake.resources.generatorCores, 2, '', ''],
     ['   CPU cores: other processes', r.app.intake.resources.otherCores, r.baseline.intake.resources.otherCores, undefined, '≈ 0', ''],
+    // Cost per acknowledged event: unlike req/s, barely moved by whatever else shares the machine.
+    ['   CPU ms/request: server + postgres', cpuMsPerRequest(r.app.intake), cpuMsPerRequest(r.baseline.intake), 2, '', ''],
     [`b. p50 @ ${STEADY_RATE} req/s open loop (ms)`, r.app.steadyPaced.latencyMs.p50, r.baseline.steadyPaced.latencyMs.p50, 2, '', ''],
     [`   p99 @ ${STEADY_RATE} req/s open loop (ms)`, r.app.steadyPaced.latencyMs.p99, r.baseline.steadyPaced.latencyMs.p99, 2, p99.target, mark(p99.met)],
     ['   achieved rate (req/s)', r.app.steadyPaced.achievedRate, r.baseline.steadyPaced.achievedRate, undefined, `${STEADY_RATE}`, ''],
