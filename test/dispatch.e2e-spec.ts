@@ -119,10 +119,8 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   it('dead-letters an always-failing handler, and replay after the fix processes it without re-running the others', async () => {
     const id = await deliver({ key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } });
     await expect(settled(t, id, ['dead'])).resolves.toEqual({ status: 'dead', attempts: 3 });
-    const redelivered = await deliver({ id, key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } }).catch(
-      () => 'failed',
-    );
-    expect(redelivered).toBe(id); // a redelivery of a dead event is acknowledged and stays dead
+    // A redelivery of a dead event is acknowledged (deliver expects 200) and leaves it dead.
+    await deliver({ id, key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } });
     await expect(eventRow(t.dataSource, id)).resolves.toMatchObject({ status: 'dead' });
 
     t.app.get(PayoutMailer).fixed = true;

@@ -5,7 +5,8 @@ import { applyEventInOrder } from '../common/events/apply-event-in-order';
 import { type EventOutcome, ignoreEvent, traceOutcome } from '../common/events/event-outcome';
 import { amountValue, idValue, presentValues, subjectIdOf } from '../common/events/payload-values';
 import { insertIfAbsent } from '../common/persistence/apply-if-newer';
-import { sqlDialectOf, sqlGreatest } from '../common/persistence/sql-dialect';
+import { sqlGreatest } from '../common/persistence/sql-dialect';
+import { dialectOf } from '../webhooks';
 import type { OmiseEventKey, OmiseEventOf } from '../webhooks';
 import { ChargeRefundEntity } from './charge-refund.entity';
 import { chargeStateOf } from './charge-state';
@@ -63,7 +64,7 @@ export class ChargesService {
     // Recomputed on every delivery, not only when the refund is new: a retry after a failure here
     // finds the refund already recorded and must still finish the job.
     await insertIfAbsent(this.charges, { chargeId });
-    const dialect = sqlDialectOf(this.charges.manager.connection);
+    const dialect = dialectOf(this.charges.manager.connection);
     const refundedSoFar = `(SELECT COALESCE(SUM(amount), 0) FROM ${this.refunds.metadata.tablePath} WHERE charge_id = :chargeId)`;
     await this.charges
       .createQueryBuilder()

@@ -16,3 +16,5 @@ export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './dispatch
 export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
 export * from './events/omise-event-catalogue';
+// SQL helpers the module's own tables use, shared with feature modules that keep tables of their own.
+export { ddlFor, dialectOf, type Ddl, type Dialect } from './persistence/sql-dialect';

@@ -1,7 +1,8 @@
 import type { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EventOrderedEntity } from './event-ordered.entity';
-import { sqlDialectOf, sqlGreatest } from './sql-dialect';
+import { dialectOf } from '../../webhooks';
+import { sqlGreatest } from './sql-dialect';
 
 /** What became of an event: applied, older than what the row already reflects, or already applied. */
 export type OrderedOutcome = 'applied' | 'skipped' | 'duplicate';
@@ -49,7 +50,7 @@ export async function applyIfNewer<T extends EventOrderedEntity>(
   const idColumn = primaryColumnOf(repository);
   await insertIfAbsent(repository, { [idColumn.propertyName]: change.objectId });
 
-  const dialect = sqlDialectOf(repository.manager.connection);
+  const dialect = dialectOf(repository.manager.connection);
   const values: Record<string, unknown> = { ...change.set, lastEventId: change.event.id, lastEventAt: change.event.createdAt };
   const parameters: Record<string, unknown> = {
     objectId: change.objectId,
@@ -91,7 +92,7 @@ export async function insertIfAbsent<T extends object>(
   repository: Repository<T>,
   values: Record<string, string | number>,
 ): Promise<boolean> {
-  const dialect = sqlDialectOf(repository.manager.connection);
+  const dialect = dialectOf(repository.manager.connection);
   const table = repository.metadata.tablePath;
   const key = primaryColumnOf(repository).databaseName;
   const columns = Object.keys(values).map((property) => columnOf(repository, property));

@@ -1,52 +1,22 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddlFor } from '../../webhooks';
 
-/**
- * The transfers table, per database. As for charges: `last_event_id` in byte order (it breaks ties),
- * amounts in BIGINT.
- */
+/** The transfers table; `last_event_id` in byte order (it breaks ties), amounts in BIGINT. */
 export class CreateTransfers1763790200000 implements MigrationInterface {
   name = 'CreateTransfers1763790200000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    switch (queryRunner.connection.options.type) {
-      case 'postgres':
-        await queryRunner.query(`CREATE TABLE transfers (
-          transfer_id varchar(64) PRIMARY KEY,
-          status varchar(16),
-          amount bigint,
-          currency varchar(3),
-          recipient_id varchar(64),
-          failure_code varchar(64),
-          failure_message varchar(1024),
-          last_event_id varchar(64) COLLATE "C",
-          last_event_at timestamptz(3))`);
-        break;
-      case 'mysql':
-      case 'mariadb':
-        await queryRunner.query(`CREATE TABLE transfers (
-          transfer_id varchar(64) NOT NULL PRIMARY KEY,
-          status varchar(16) NULL,
-          amount bigint NULL,
-          currency varchar(3) NULL,
-          recipient_id varchar(64) NULL,
-          failure_code varchar(64) NULL,
-          failure_message varchar(1024) NULL,
-          last_event_id varchar(64) NULL,
-          last_event_at datetime(3) NULL
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
-        break;
-      default:
-        await queryRunner.query(`CREATE TABLE transfers (
-          transfer_id varchar(64) PRIMARY KEY NOT NULL,
-          status varchar(16),
-          amount bigint,
-          currency varchar(3),
-          recipient_id varchar(64),
-          failure_code varchar(64),
-          failure_message varchar(1024),
-          last_event_id varchar(64),
-          last_event_at datetime)`);
-    }
+    const t = ddlFor(queryRunner);
+    await queryRunner.query(`CREATE TABLE transfers (
+      transfer_id varchar(64) NOT NULL PRIMARY KEY,
+      status varchar(16),
+      amount bigint,
+      currency varchar(3),
+      recipient_id varchar(64),
+      failure_code varchar(64),
+      failure_message varchar(1024),
+      last_event_id ${t.byteOrdered(64)},
+      last_event_at ${t.time})${t.tableOptions}`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

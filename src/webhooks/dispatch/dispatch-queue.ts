@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect, dialectOf, SqlParams } from '../inbox/sql-dialect';
+import { Dialect, dialectOf, SqlParams } from '../persistence/sql-dialect';
 import type { WebhookEventStatus } from '../inbox/webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
@@ -24,6 +24,9 @@ const RUNNABLE = "('pending', 'failed')";
  * whose lease ran out (its worker died) is claimable again. PostgreSQL and MySQL claim with
  * `FOR UPDATE SKIP LOCKED` so instances never wait on or take each other's rows; SQLite has one
  * writer at a time, so one UPDATE … RETURNING is already atomic.
+ *
+ * Claims have no ORDER BY: with one, the database sorts the whole backlog on every claim. Read through
+ * the (status, next_attempt_at) index, due rows come out earliest-due first within each status anyway.
  */
 @Injectable()
 export class DispatchQueue {
@@ -36,7 +39,7 @@ export class DispatchQueue {
   async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<ClaimedEvent[]> {
     const lockedUntil = new Date(now.getTime() + leaseMs);
     const due = (p: SqlParams) =>
-      `(status IN ${RUNNABLE} AND (next_attempt_at IS NULL OR next_attempt_at <= ${p.time(now)}))` +
+      `(status IN ${RUNNABLE} AND next_attempt_at <= ${p.time(now)})` +
       ` OR (status = 'processing' AND locked_until < ${p.time(now)})`;
     const set = (p: SqlParams) =>
       `status = 'processing', attempts = attempts + 1, locked_by = ${p.add(workerId)}, locked_until = ${p.time(lockedUntil)}`;
@@ -46,7 +49,7 @@ export class DispatchQueue {
       return this.dataSource.transaction(async (manager) => {
         const p = new SqlParams('mysql');
         const ids: Array<{ event_id: string }> = await manager.query(
-          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} ORDER BY received_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
           p.values,
         );
         if (ids.length === 0) return [];
@@ -63,7 +66,7 @@ export class DispatchQueue {
     const lock = this.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const sql =
       `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
-      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)} ORDER BY received_at LIMIT ${Number(limit)}${lock}) ` +
+      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)} LIMIT ${Number(limit)}${lock}) ` +
       `RETURNING ${columns}`;
     const rows: unknown = await this.dataSource.query(sql, p.values);
     // node-postgres answers an UPDATE … RETURNING with [rows, count] through TypeORM.
@@ -80,14 +83,17 @@ export class DispatchQueue {
     return rows.map((r) => ({ ...r, attempts: Number(r.attempts) }));
   }
 
-  /** Names of the handlers that already succeeded for this event: they are not run again. */
-  async succeededHandlers(eventId: string): Promise<Set<string>> {
+  /** Per event, the handlers that already succeeded: they are not run again. One query per claim. */
+  async succeededHandlers(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const done = new Map<string, Set<string>>(eventIds.map((id) => [id, new Set<string>()]));
+    if (eventIds.length === 0) return done;
     const p = new SqlParams(this.dialect);
-    const rows: Array<{ handler: string }> = await this.dataSource.query(
-      `SELECT handler FROM omise_webhook_handler_runs WHERE event_id = ${p.add(eventId)} AND status = 'succeeded'`,
+    const rows: Array<{ event_id: string; handler: string }> = await this.dataSource.query(
+      `SELECT event_id, handler FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(eventIds)}) AND status = 'succeeded'`,
       p.values,
     );
-    return new Set(rows.map((r) => r.handler));
+    for (const row of rows) done.get(row.event_id)?.add(row.handler);
+    return done;
   }
 
   async recordHandlerRun(eventId: string, handler: string, error: string | null, now = new Date()): Promise<void> {
@@ -120,7 +126,7 @@ export class DispatchQueue {
     const finished = outcome.status === 'processed' || outcome.status === 'ignored';
     const sql =
       `UPDATE omise_webhook_events SET status = ${p.add(outcome.status)}, ` +
-      `next_attempt_at = ${outcome.nextAttemptAt ? p.time(outcome.nextAttemptAt) : 'NULL'}, ` +
+      (outcome.nextAttemptAt ? `next_attempt_at = ${p.time(outcome.nextAttemptAt)}, ` : '') +
       `last_error = ${p.add(outcome.lastError ?? null)}, processed_at = ${finished ? p.time(now) : 'NULL'}, ` +
       `locked_by = NULL, locked_until = NULL ` +
       `WHERE event_id = ${p.add(eventId)} AND locked_by = ${p.add(workerId)} AND status = 'processing'`;

@@ -72,14 +72,17 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
       const free = this.config.dispatch.concurrency - this.running.size;
       if (free <= 0) return; // a finishing event nudges again
       let claimed: ClaimedEvent[];
+      let succeeded: Map<string, Set<string>>;
       try {
         claimed = await this.queue.claim(this.workerId, free, this.config.dispatch.leaseMs);
+        succeeded = await this.queue.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
+        // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
         this.logger.error(`claiming events failed: ${(error as Error).message}`);
-        return; // the sweep tries again
+        return;
       }
       for (const row of claimed) {
-        const run = this.process(row).finally(() => {
+        const run = this.process(row, succeeded.get(row.eventId) ?? new Set()).finally(() => {
           this.running.delete(row.eventId);
           this.nudge();
         });
@@ -89,7 +92,7 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
     } while (this.claimAgain && !this.stopped);
   }
 
-  private async process(row: ClaimedEvent): Promise<void> {
+  private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<void> {
     try {
       const { event } = parseOmiseEvent(Buffer.from(row.rawBody));
       const handlers = this.handlers.handlersFor(event.key);
@@ -97,7 +100,6 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
         await this.queue.finish(row.eventId, this.workerId, { status: 'ignored' });
         return;
       }
-      const done = await this.queue.succeededHandlers(row.eventId);
       const failures: string[] = [];
       for (const handler of handlers) {
         if (done.has(handler.name)) continue;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OmiseEvent } from '../envelope/omise-event';
 import { InboxStore, StoreOutcome } from './inbox.store';
-import { Dialect, dialectOf, SqlParams } from './sql-dialect';
+import { Dialect, dialectOf, SqlParams } from '../persistence/sql-dialect';
 
 interface PendingDelivery {
   event: OmiseEvent;
@@ -89,12 +89,12 @@ export class TypeOrmInboxStore implements InboxStore {
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
   private async insertIgnoringDuplicates(rows: PendingDelivery[]): Promise<Set<string>> {
-    const columns = '(event_id, event_key, livemode, raw_body, received_at, delivery_id)';
+    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id)';
     const params = new SqlParams(this.dialect);
     const tuples = rows.map(
       (row) =>
         `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
-        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)})`,
+        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)})`,
     );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 

@@ -6,7 +6,7 @@ export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'faile
 /**
  * The inbox: one row per Omise event id, written before the 2xx. The primary key on `event_id` is
  * the unique constraint that settles concurrent deliveries of the same event.
- * The schema is owned by the migrations in ./migrations (column types differ per database).
+ * The schema is owned by the migration in ./migrations (column types differ per database).
  */
 @Entity({ name: 'omise_webhook_events' })
 export class WebhookEventEntity {
@@ -36,4 +36,20 @@ export class WebhookEventEntity {
 
   @Column({ type: 'int', default: 0 })
   attempts!: number;
+
+  // `type: Date` lets TypeORM pick each database's timestamp type for these nullable columns.
+  @Column({ name: 'next_attempt_at', type: Date })
+  nextAttemptAt!: Date;
+
+  @Column({ name: 'locked_until', type: Date, nullable: true })
+  lockedUntil!: Date | null;
+
+  @Column({ name: 'locked_by', type: 'varchar', length: 64, nullable: true })
+  lockedBy!: string | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'processed_at', type: Date, nullable: true })
+  processedAt!: Date | null;
 }

@@ -1,55 +1,46 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ddlFor } from '../../persistence/sql-dialect';
 
 /**
- * The inbox table. Written per database because the right types differ: PostgreSQL `timestamptz`,
- * MySQL/MariaDB `MEDIUMTEXT` (plain TEXT stops at 64 KiB) in utf8mb4 with millisecond `DATETIME(3)`.
+ * The inbox: one row per event (the primary key settles concurrent deliveries), with its dispatch
+ * state; and one row per (event, handler) so a retry re-runs only the handlers that failed.
  */
 export class CreateOmiseWebhookEvents1763790000000 implements MigrationInterface {
   name = 'CreateOmiseWebhookEvents1763790000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    switch (queryRunner.connection.options.type) {
-      case 'postgres':
-        await queryRunner.query(`CREATE TABLE omise_webhook_events (
-          event_id varchar(64) PRIMARY KEY,
-          event_key varchar(100) NOT NULL,
-          livemode boolean NOT NULL,
-          raw_body text NOT NULL,
-          received_at timestamptz(3) NOT NULL,
-          delivery_id uuid NOT NULL,
-          status varchar(16) NOT NULL DEFAULT 'pending',
-          attempts integer NOT NULL DEFAULT 0)`);
-        break;
-      case 'mysql':
-      case 'mariadb':
-        await queryRunner.query(`CREATE TABLE omise_webhook_events (
-          event_id varchar(64) NOT NULL PRIMARY KEY,
-          event_key varchar(100) NOT NULL,
-          livemode tinyint(1) NOT NULL,
-          raw_body mediumtext NOT NULL,
-          received_at datetime(3) NOT NULL,
-          delivery_id char(36) NOT NULL,
-          status varchar(16) NOT NULL DEFAULT 'pending',
-          attempts int NOT NULL DEFAULT 0
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
-        break;
-      default:
-        await queryRunner.query(`CREATE TABLE omise_webhook_events (
-          event_id varchar(64) PRIMARY KEY NOT NULL,
-          event_key varchar(100) NOT NULL,
-          livemode boolean NOT NULL,
-          raw_body text NOT NULL,
-          received_at datetime NOT NULL,
-          delivery_id varchar(36) NOT NULL,
-          status varchar(16) NOT NULL DEFAULT 'pending',
-          attempts integer NOT NULL DEFAULT 0)`);
-    }
-    await queryRunner.query('CREATE INDEX omise_webhook_events_status ON omise_webhook_events (status, received_at)');
-    // Only MySQL reads by it (to learn which rows an INSERT created); elsewhere it is for tracing.
+    const t = ddlFor(queryRunner);
+    await queryRunner.query(`CREATE TABLE omise_webhook_events (
+      event_id varchar(64) NOT NULL PRIMARY KEY,
+      event_key varchar(100) NOT NULL,
+      livemode ${t.bool} NOT NULL,
+      raw_body ${t.longText} NOT NULL,
+      received_at ${t.time} NOT NULL,
+      delivery_id varchar(36) NOT NULL,
+      status varchar(16) NOT NULL DEFAULT 'pending',
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at ${t.time} NOT NULL,
+      locked_until ${t.time},
+      locked_by varchar(64),
+      last_error text,
+      processed_at ${t.time})${t.tableOptions}`);
+    // The claim reads due rows by (status, next_attempt_at) and expired leases by (status, locked_until).
+    await queryRunner.query('CREATE INDEX omise_webhook_events_due ON omise_webhook_events (status, next_attempt_at)');
+    await queryRunner.query('CREATE INDEX omise_webhook_events_lease ON omise_webhook_events (status, locked_until)');
+    // Only MySQL reads by it (to learn which rows an INSERT created); elsewhere it ties logs to rows.
     await queryRunner.query('CREATE INDEX omise_webhook_events_delivery ON omise_webhook_events (delivery_id)');
+    await queryRunner.query(`CREATE TABLE omise_webhook_handler_runs (
+      event_id varchar(64) NOT NULL,
+      handler varchar(200) NOT NULL,
+      status varchar(16) NOT NULL,
+      attempts integer NOT NULL DEFAULT 0,
+      last_error text,
+      updated_at ${t.time} NOT NULL,
+      PRIMARY KEY (event_id, handler))${t.tableOptions}`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE omise_webhook_handler_runs');
     await queryRunner.query('DROP TABLE omise_webhook_events');
   }
 }
