@@ -1,0 +1,124 @@
+import { DataSource } from 'typeorm';
+import { OMISE_WEBHOOK_MIGRATIONS } from '../src/webhooks';
+import { signOmiseWebhook } from '../src/testing';
+import { createEffectsTable, startChildApp, waitFor, type ChildApp } from './support/child-app';
+import { eventBody } from './support/omise-events';
+import { testDatabases, type TestDatabase } from './support/test-databases';
+import { SECRET } from './support/webhooks-test-app';
+
+// Several Node processes each boot a Nest app: allow for their start-up.
+jest.setTimeout(120_000);
+
+async function post(app: ChildApp, body: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${app.port}/webhooks/omise`, {
+    method: 'POST',
+    headers: signOmiseWebhook(body, SECRET),
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function openDatabase(db: TestDatabase): Promise<DataSource> {
+  const dataSource = new DataSource({ ...db.options, migrations: [...OMISE_WEBHOOK_MIGRATIONS] });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await createEffectsTable(dataSource);
+  return dataSource;
+}
+
+/** The first column of the first row, as text (drivers differ in how they type COUNT). */
+async function one(ds: DataSource, sql: string): Promise<string> {
+  const rows = await ds.query<Array<Record<string, unknown>>>(sql);
+  return String(Object.values(rows[0] ?? {})[0]);
+}
+
+describe.each(testDatabases())('crash recovery on $name', (kind) => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const children: ChildApp[] = [];
+
+  beforeAll(async () => {
+    db = await kind.create();
+    ds = await openDatabase(db);
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((child) => child.stop()));
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('an event whose worker was killed mid-handler is finished by a fresh instance after the lease; each success happens once', async () => {
+    const env = { DATABASE_URL: db.url, SECRET, LEASE_MS: '1500' };
+    const doomed = await startChildApp({ ...env, HANG: '1' });
+    children.push(doomed);
+    const body = eventBody({ key: 'charge.complete' });
+    const { id } = JSON.parse(body) as { id: string };
+    await expect(post(doomed, body)).resolves.toBe(200);
+
+    // LedgerWriter has succeeded; SlowMailer is mid-way. Kill the process there.
+    await waitFor('SlowMailer to start', async () =>
+      (await one(ds, `SELECT COUNT(*) FROM test_handler_effects WHERE event_id = '${id}' AND handler = 'SlowMailer'`)) === '1'
+        ? true
+        : undefined,
+    );
+    const killed = new Promise((resolve) => doomed.process.once('exit', resolve));
+    doomed.process.kill('SIGKILL');
+    await killed;
+    await expect(one(ds, `SELECT status FROM omise_webhook_events WHERE event_id = '${id}'`)).resolves.toBe('processing');
+
+    children.push(await startChildApp({ ...env, HANG: '0' }));
+    await waitFor('the event to be processed', async () =>
+      (await one(ds, `SELECT status FROM omise_webhook_events WHERE event_id = '${id}'`)) === 'processed' ? true : undefined,
+    );
+    const effects: Array<{ handler: string; phase: string }> = await ds.query(
+      `SELECT handler, phase FROM test_handler_effects WHERE event_id = '${id}' ORDER BY handler, phase`,
+    );
+    expect(effects).toEqual([
+      { handler: 'LedgerWriter', phase: 'done' }, // succeeded before the crash: not run again
+      { handler: 'SlowMailer', phase: 'done' },
+      { handler: 'SlowMailer', phase: 'started' },
+      { handler: 'SlowMailer', phase: 'started' }, // the killed attempt, then the one that finished
+    ]);
+  });
+});
+
+describe.each(testDatabases(['postgres']))('two instances on one $name database', (kind) => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const children: ChildApp[] = [];
+
+  beforeAll(async () => {
+    db = await kind.create();
+    ds = await openDatabase(db);
+    const env = { DATABASE_URL: db.url, SECRET, LEASE_MS: '30000', HANG: '0' };
+    children.push(...(await Promise.all([startChildApp(env), startChildApp(env)])));
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((child) => child.stop()));
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('500 events, each delivered to both instances at once: every event processed, every handler once per event', async () => {
+    const bodies = Array.from({ length: 500 }, () => eventBody({ key: 'charge.complete' }));
+    // Every event goes to both instances, and every tenth a third time: 1,050 deliveries released together.
+    const deliveries = bodies.flatMap((body, i) => [
+      post(children[0], body),
+      post(children[1], body),
+      ...(i % 10 === 0 ? [post(children[i % 20 === 0 ? 0 : 1], body)] : []),
+    ]);
+    const statuses = await Promise.all(deliveries);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    await expect(one(ds, 'SELECT COUNT(*) FROM omise_webhook_events')).resolves.toBe('500');
+
+    await waitFor('all events to be processed', async () =>
+      (await one(ds, "SELECT COUNT(*) FROM omise_webhook_events WHERE status = 'processed'")) === '500' ? true : undefined,
+    );
+    const counts: Array<{ handler: string; runs: string }> = await ds.query(
+      "SELECT handler, COUNT(*) AS runs FROM test_handler_effects WHERE phase = 'done' GROUP BY event_id, handler HAVING COUNT(*) <> 1",
+    );
+    expect(counts).toEqual([]); // no handler ran twice for an event
+    await expect(one(ds, "SELECT COUNT(*) FROM test_handler_effects WHERE phase = 'done'")).resolves.toBe('1000');
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A host app run as a child process by the multi-process tests (crash recovery, two instances).
+ * Environment: DATABASE_URL, SECRET, LEASE_MS, HANG ("1": SlowMailer never finishes). Prints
+ * `READY <port>` once listening. Each handler writes its effects to `test_handler_effects`.
+ */
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { databaseOptionsFromUrl } from '../../src/config/database.config';
+import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent } from '../../src/webhooks';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker-host: ${name} is required`);
+  return value;
+};
+
+/** Records that a handler started or finished an event, in the shared database. */
+@Injectable()
+class Effects {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async record(event: OmiseEvent, handler: string, phase: 'started' | 'done'): Promise<void> {
+    const p = this.dataSource.options.type === 'postgres' ? ['$1', '$2', '$3', '$4'] : ['?', '?', '?', '?'];
+    await this.dataSource.query(
+      `INSERT INTO test_handler_effects (event_id, handler, phase, pid) VALUES (${p.join(', ')})`,
+      [event.id, handler, phase, process.pid],
+    );
+  }
+}
+
+@Injectable()
+class LedgerWriter {
+  constructor(private readonly effects: Effects) {}
+
+  @OnEvent('charge.complete')
+  async record(event: OmiseEvent): Promise<void> {
+    await this.effects.record(event, 'LedgerWriter', 'done');
+  }
+}
+
+@Injectable()
+class SlowMailer {
+  constructor(private readonly effects: Effects) {}
+
+  @OnEvent('charge.complete')
+  async send(event: OmiseEvent): Promise<void> {
+    await this.effects.record(event, 'SlowMailer', 'started');
+    if (process.env.HANG === '1') await new Promise<never>(() => undefined); // killed here
+    await this.effects.record(event, 'SlowMailer', 'done');
+  }
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot({
+      ...databaseOptionsFromUrl(env('DATABASE_URL')),
+      autoLoadEntities: true,
+      migrations: [...OMISE_WEBHOOK_MIGRATIONS],
+      migrationsRun: true,
+    }),
+    EventEmitterModule.forRoot({ wildcard: true }),
+    WebhooksModule.forRoot({
+      secrets: [env('SECRET')],
+      dispatch: { leaseMs: Number(env('LEASE_MS')), sweepIntervalMs: 100 },
+    }),
+  ],
+  providers: [Effects, LedgerWriter, SlowMailer],
+})
+class WorkerHostModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(WorkerHostModule, { rawBody: true, logger: ['error'] });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
+  process.stdout.write(`READY ${address.port}\n`);
+}
+
+void main();
