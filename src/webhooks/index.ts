@@ -10,7 +10,7 @@ export type { WebhookAck } from './inbox/inbox.interceptor';
 export { InboxStore, type StoreOutcome } from './inbox/inbox.store';
 export { EventDispatcher } from './dispatch/event-dispatcher';
 export { InboxWorker } from './dispatch/inbox-worker';
-export { WebhookInbox } from './dispatch/webhook-inbox.service';
+export { WebhookInbox, type EventListFilter, type StoredEventSummary } from './dispatch/webhook-inbox.service';
 export type { ReplayFilter } from './dispatch/dispatch-queue';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './dispatch/retry-schedule';
 export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';

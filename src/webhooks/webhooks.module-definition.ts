@@ -14,6 +14,8 @@ export const {
   // The path is an extra, not an option: routes are fixed before any async factory runs.
   .setExtras<WebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH }, (definition, extras) => ({
     ...definition,
+    // One endpoint per app; global so any module can inject WebhookInbox without re-configuring it.
+    global: true,
     controllers: [webhooksControllerAt(extras.path)],
     providers: [...(definition.providers ?? []), { provide: WEBHOOKS_EXTRAS, useValue: extras }],
   }))

@@ -1,4 +1,4 @@
-import { Injectable, type INestApplication, type Provider } from '@nestjs/common';
+import { Injectable, type INestApplication, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -48,11 +48,13 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   rawBody?: boolean;
   /** The user's own listeners and other providers. Default: only {@link EmittedEvents}. */
   providers?: Provider[];
+  /** More modules of the host app. */
+  imports?: ModuleMetadata['imports'];
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -63,6 +65,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
       }),
       EventEmitterModule.forRoot({ wildcard: true }),
       WebhooksModule.forRoot({ secrets: [SECRET], ...moduleOptions }),
+      ...imports,
     ],
     providers,
   }).compile();

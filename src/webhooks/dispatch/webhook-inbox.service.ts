@@ -1,14 +1,42 @@
 import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { FindOptionsWhere, Like, Repository } from 'typeorm';
+import { WebhookEventEntity, type WebhookEventStatus } from '../inbox/webhook-event.entity';
 import { DispatchQueue, ReplayFilter } from './dispatch-queue';
 import { InboxWorker } from './inbox-worker';
 
-/** The operator's handle on the inbox: re-queue events after a fix. */
+/** What the stored log shows of an event (the body stays in the table: it may carry card data). */
+export type StoredEventSummary = Omit<WebhookEventEntity, 'rawBody' | 'lockedBy' | 'deliveryId'>;
+
+export interface EventListFilter {
+  status?: WebhookEventStatus;
+  /** Exact key or a pattern with `*` (`charge.*`). */
+  key?: string;
+  limit?: number;
+}
+
+/** The operator's handle on the inbox: look at stored events, re-queue them after a fix. */
 @Injectable()
 export class WebhookInbox {
   constructor(
     private readonly queue: DispatchQueue,
     private readonly worker: InboxWorker,
+    @InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>,
   ) {}
+
+  /** Newest first, at most `limit` (default 100, at most 1,000). */
+  async list(filter: EventListFilter = {}): Promise<StoredEventSummary[]> {
+    const where: FindOptionsWhere<WebhookEventEntity> = {};
+    if (filter.status) where.status = filter.status;
+    if (filter.key) where.key = filter.key.includes('*') ? Like(filter.key.replace(/\*/g, '%')) : filter.key;
+    const rows = await this.events.find({
+      where,
+      order: { receivedAt: 'DESC' },
+      take: Math.min(filter.limit ?? 100, 1000),
+      select: ['eventId', 'key', 'livemode', 'receivedAt', 'status', 'attempts', 'nextAttemptAt', 'lockedUntil', 'lastError', 'processedAt'],
+    });
+    return rows;
+  }
 
   /**
    * Re-queues one event, all dead events, or events by key pattern (`charge.*`) and time range.
