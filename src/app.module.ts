@@ -4,11 +4,13 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseOptionsFromUrl } from './config/database.config';
 import { omiseConfig } from './config/omise.config';
+import { DOMAIN_MIGRATIONS, DOMAIN_MODULES } from './domain';
 import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from './webhooks';
 
 /**
  * The demo commerce backend: the host application a merchant already has, with the webhooks
- * module dropped in. It owns the event emitter and the database; the module borrows both.
+ * module dropped in. It owns the event emitter and the database; the module borrows both. Its
+ * business side (DOMAIN_MODULES: charges, transfers, disputes, schedules) reacts to the events.
  */
 @Module({
   imports: [
@@ -18,7 +20,7 @@ import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from './webhooks';
       useFactory: () => ({
         ...databaseOptionsFromUrl(process.env.DATABASE_URL),
         autoLoadEntities: true,
-        migrations: [...OMISE_WEBHOOK_MIGRATIONS],
+        migrations: [...OMISE_WEBHOOK_MIGRATIONS, ...DOMAIN_MIGRATIONS],
         // Schema changes only through migrations, applied at boot; never `synchronize`.
         migrationsRun: true,
         synchronize: false,
@@ -28,6 +30,7 @@ import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from './webhooks';
       inject: [omiseConfig.KEY],
       useFactory: (omise: ConfigType<typeof omiseConfig>) => omise,
     }),
+    ...DOMAIN_MODULES,
   ],
 })
 export class AppModule {}
