@@ -17,14 +17,34 @@ export interface WebhookErrorBody {
 @Catch(WebhookError)
 export class WebhookErrorFilter implements ExceptionFilter<WebhookError> {
   private readonly logger = new Logger('OmiseWebhooks');
+  /** Per reason: when it was last logged and how many refusals went unlogged since. */
+  private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
 
   catch(error: WebhookError, host: ArgumentsHost): void {
     const status = error.status;
-    // The reason only: never headers or body, which may carry signatures or card data.
-    if (status >= HttpStatus.INTERNAL_SERVER_ERROR) this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}`);
-    else this.logger.warn(`intake refused (${status} ${error.reason})`);
+    this.log(error, status);
     const body: WebhookErrorBody = { statusCode: status, reason: error.reason, message: error.message };
     if (error.details) body.details = error.details;
     host.switchToHttp().getResponse<Response>().status(status).json(body);
   }
+
+  /**
+   * The reason only: never headers or body, which may carry signatures or card data. At most one line
+   * per reason every {@link LOG_INTERVAL_MS}, with a count of the rest, so a flood of forged requests
+   * cannot flood the log (or spend the CPU writing it).
+   */
+  private log(error: WebhookError, status: HttpStatus): void {
+    const now = Date.now();
+    const last = this.lastLogged.get(error.reason);
+    if (last && now - last.at < LOG_INTERVAL_MS) {
+      last.unlogged += 1;
+      return;
+    }
+    const more = last?.unlogged ? ` (+${last.unlogged} more since the last line)` : '';
+    this.lastLogged.set(error.reason, { at: now, unlogged: 0 });
+    if (status >= HttpStatus.INTERNAL_SERVER_ERROR) this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}${more}`);
+    else this.logger.warn(`intake refused (${status} ${error.reason})${more}`);
+  }
 }
+
+const LOG_INTERVAL_MS = 10_000;
