@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module';
 import { databaseOptionsFromUrl } from './config/database.config';
 import { omiseConfig } from './config/omise.config';
 import { DOMAIN_MIGRATIONS, DOMAIN_MODULES } from './domain';
@@ -31,6 +32,7 @@ import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from './webhooks';
       useFactory: (omise: ConfigType<typeof omiseConfig>) => omise,
     }),
     ...DOMAIN_MODULES,
+    AdminModule,
   ],
 })
 export class AppModule {}
