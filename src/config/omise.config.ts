@@ -12,7 +12,15 @@ export const omiseConfig = registerAs('omise', () => ({
   secrets: webhookSecrets(process.env.OMISE_WEBHOOK_SECRET, process.env.NODE_ENV),
   toleranceSeconds: optionalInt('OMISE_WEBHOOK_TOLERANCE_SECONDS'),
   maxBodyBytes: optionalInt('OMISE_WEBHOOK_MAX_BODY_BYTES'),
+  verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),
+  omiseApi: { secretKey: process.env.OMISE_SECRET_KEY, baseUrl: process.env.OMISE_API_BASE_URL || undefined },
 }));
+
+function verifyMode(value: string | undefined): 'signature' | 'signature+fetch' {
+  if (value === undefined || value === '' || value === 'signature') return 'signature';
+  if (value === 'signature+fetch') return value;
+  throw new Error(`OMISE_WEBHOOK_VERIFY must be "signature" or "signature+fetch", got "${value}".`);
+}
 
 function webhookSecrets(value: string | undefined, nodeEnv: string | undefined): string[] {
   const secrets = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OmiseEventsApi } from './confirmation/omise-events-api';
 import { DispatchQueue } from './dispatch/dispatch-queue';
 import { EventDispatcher } from './dispatch/event-dispatcher';
 import { HandlerRegistry } from './dispatch/handler-registry';
@@ -36,6 +37,7 @@ import { resolveWebhooksConfig, WebhooksConfig, WebhooksModuleExtras, WebhooksMo
     { provide: EventDispatcher, useExisting: InboxWorker },
     WebhookInbox,
     OmiseSignatureGuard,
+    OmiseEventsApi,
     InboxInterceptor,
   ],
   exports: [WebhooksConfig, InboxStore, WebhookInbox, InboxWorker],

@@ -26,6 +26,23 @@ export interface WebhooksModuleOptions {
   /** Largest body accepted. Default 1 MiB. */
   maxBodyBytes?: number;
   dispatch?: DispatchOptions;
+  /**
+   * `signature` (default): trust a correctly signed body. `signature+fetch`: after the signature passes,
+   * fetch the event from the Omise Events API with the secret key and store the API's copy, as
+   * Omise's own plugins do; a delivery the API does not know is refused.
+   */
+  verify?: 'signature' | 'signature+fetch';
+  /** The Omise API, for `verify: 'signature+fetch'`. */
+  omiseApi?: OmiseApiOptions;
+}
+
+export interface OmiseApiOptions {
+  /** `skey_…`: the account's secret API key (not the webhook secret). */
+  secretKey?: string;
+  /** Default `https://api.omise.co`. */
+  baseUrl?: string;
+  /** Default 5000. Omise waits for the answer, so keep it well under its own timeout. */
+  timeoutMs?: number;
 }
 
 /** Given statically, next to the options, because routes are fixed before any factory runs. */
@@ -41,6 +58,8 @@ export interface WebhooksConfig {
   readonly maxBodyBytes: number;
   readonly path: string;
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
+  readonly verify: 'signature' | 'signature+fetch';
+  readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -84,5 +103,14 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
       throw new Error(`WebhooksModule: dispatch.${name} must be a positive whole number.`);
     }
   }
-  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch };
+  const verify = options.verify ?? 'signature';
+  const omiseApi = {
+    secretKey: options.omiseApi?.secretKey?.trim() || null,
+    baseUrl: (options.omiseApi?.baseUrl ?? 'https://api.omise.co').replace(/\/+$/, ''),
+    timeoutMs: options.omiseApi?.timeoutMs ?? 5_000,
+  };
+  if (verify === 'signature+fetch' && !omiseApi.secretKey) {
+    throw new Error("WebhooksModule: verify 'signature+fetch' needs omiseApi.secretKey (the skey_… API key; OMISE_SECRET_KEY in the demo).");
+  }
+  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch, verify, omiseApi };
 }

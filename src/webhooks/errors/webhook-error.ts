@@ -13,7 +13,9 @@ export type WebhookErrorReason =
   | 'raw_body_unavailable'
   | 'invalid_json'
   | 'invalid_event'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'event_not_confirmed'
+  | 'confirmation_unavailable';
 
 export class WebhookError extends Error {
   constructor(
@@ -42,6 +44,7 @@ export function statusOf(reason: WebhookErrorReason): HttpStatus {
     case 'signature_mismatch':
     case 'timestamp_too_old':
     case 'timestamp_in_future':
+    case 'event_not_confirmed':
       return HttpStatus.UNAUTHORIZED;
     case 'unsupported_media_type':
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
@@ -50,6 +53,7 @@ export function statusOf(reason: WebhookErrorReason): HttpStatus {
     case 'raw_body_unavailable':
       return HttpStatus.INTERNAL_SERVER_ERROR;
     case 'store_unavailable':
+    case 'confirmation_unavailable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     default:
       return assertNever(reason);
