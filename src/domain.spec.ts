@@ -36,8 +36,8 @@ describe.each(databaseKinds())('the domain modules together on %s', (kind) => {
 
   it('keeps a charge, its refund and its dispute together', async () => {
     const charge = 'chrg_test_no1t4tnemucod0e51mo';
-    const created = fixtureEvent('charge.create', 'event/evnt_test_no1t4tnemucod0e51mo.charge.create.json');
-    const refund = { ...(fixture('event/evnt_test_531gmp1vr4fvjf0522u.refund.create.json').data as object), charge, amount: 2345 };
+    const created = fixtureEvent('charge.create', 'event/omise-php__tests_fixtures_api.omise.co_events_evnt_test_no1t4tnemucod0e51mo-get.json');
+    const refund = { ...(fixture('event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__60e0b05__item01__refund.create.json').data as object), charge, amount: 2345 };
     const dispute = { ...fixture('dispute/dspt_test_6344e4i5yv427gaj1s2.pending.json'), charge, status: 'open' };
     await expect(context.emit(created)).resolves.toBe('applied');
     await expect(context.emit(omiseEvent('refund.create', { id: 'evnt_test_r', created_at: '2020-01-01T00:00:00Z' }, refund))).resolves.toBe(
@@ -61,7 +61,7 @@ describe.each(databaseKinds())('the domain modules together on %s', (kind) => {
   });
 
   it('keeps transfers and schedules', async () => {
-    await context.emit(fixtureEvent('transfer.update', 'event/evnt_test_52lfalk2p3ssnhwfoez.transfer.update.json'));
+    await context.emit(fixtureEvent('transfer.update', 'event/omise-node__test_mocks_event_retrieve__reply0.json'));
     await context.emit(omiseEvent('transfer.destroy', { id: 'evnt_test_t', created: '2016-01-07T00:00:00Z' }, {
       object: 'transfer',
       id: 'trsf_test_52lfalf6pgy848klk71',

@@ -9,7 +9,7 @@ import { countStored, SECOND_SECRET, SECRET, startWebhooksTestApp, type Webhooks
 const PATH = '/webhooks/omise';
 const MAX_BODY_BYTES = 64 * 1024;
 // As text: supertest would re-serialize a Buffer as JSON. The string's UTF-8 bytes are the file's bytes.
-const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/evnt_test_52cin5n9bb6lytxduh9.charge.create.json'), 'utf8');
+const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'), 'utf8');
 const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(testDatabases())('intake on $name', (kind) => {

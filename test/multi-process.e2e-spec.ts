@@ -3,7 +3,7 @@ import { OMISE_WEBHOOK_MIGRATIONS } from '../src/webhooks';
 import { signOmiseWebhook } from '../src/testing';
 import { createEffectsTable, startChildApp, waitFor, type ChildApp } from './support/child-app';
 import { eventBody } from './support/omise-events';
-import { testDatabases, type TestDatabase } from './support/test-databases';
+import { describeOnDatabases, testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET } from './support/webhooks-test-app';
 
 // Several Node processes each boot a Nest app: allow for their start-up.
@@ -83,7 +83,7 @@ describe.each(testDatabases())('crash recovery on $name', (kind) => {
   });
 });
 
-describe.each(testDatabases(['postgres']))('two instances on one $name database', (kind) => {
+describeOnDatabases(['postgres'], 'two instances on one $name database', (kind) => {
   let db: TestDatabase;
   let ds: DataSource;
   const children: ChildApp[] = [];

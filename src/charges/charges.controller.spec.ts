@@ -15,7 +15,7 @@ describe('GET /charges/:id (real SQLite)', () => {
   afterEach(() => context.close());
 
   it('returns the charge as the webhooks left it', async () => {
-    await context.emit(fixtureEvent('charge.create', 'event/evnt_test_no1t4tnemucod0e51mo.charge.create.json'));
+    await context.emit(fixtureEvent('charge.create', 'event/omise-php__tests_fixtures_api.omise.co_events_evnt_test_no1t4tnemucod0e51mo-get.json'));
     const response = await request(server).get('/charges/chrg_test_no1t4tnemucod0e51mo').expect(200);
     expect(response.body).toEqual({
       id: 'chrg_test_no1t4tnemucod0e51mo',

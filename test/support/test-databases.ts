@@ -85,6 +85,20 @@ export function testDatabases(only?: ReadonlyArray<TestDatabaseKind['name']>): T
   return only ? kinds.filter((kind) => only.includes(kind.name)) : kinds;
 }
 
+/**
+ * `describe.each` over the configured databases among `only`. A suite for a server that this run does
+ * not use (e.g. PostgreSQL under the default `TEST_DATABASES=sqlite`) is simply not defined: jest's
+ * `describe.each([])` would fail the file instead.
+ */
+export function describeOnDatabases(
+  only: ReadonlyArray<TestDatabaseKind['name']>,
+  title: string,
+  suite: (kind: TestDatabaseKind) => void,
+): void {
+  const kinds = testDatabases(only);
+  if (kinds.length > 0) describe.each(kinds)(title, suite);
+}
+
 async function withPg<T>(run: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: PG_ADMIN_URL });
   await client.connect();

@@ -4,9 +4,9 @@ import { ChargeEntity } from '../charge.entity';
 import { ChargesModule } from '../charges.module';
 
 // One real charge's history (Omise PHP SDK fixtures): created pending, updated, completed successful.
-const created = () => fixtureEvent('charge.create', 'event/evnt_5tfm4xhr576xf96shgs.charge.create.json');
-const updated = () => fixtureEvent('charge.update', 'event/evnt_5tfm4xm21jpfq3pbddw.charge.update.json');
-const completed = () => fixtureEvent('charge.complete', 'event/evnt_5tfm4yj5bgk75lc83b7.charge.complete.json');
+const created = () => fixtureEvent('charge.create', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__b90eac4__item12__charge.create.json');
+const updated = () => fixtureEvent('charge.update', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__b90eac4__item13__charge.update.json');
+const completed = () => fixtureEvent('charge.complete', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__b90eac4__item14__charge.complete.json');
 const CHARGE = 'chrg_5tfm4xgau1d77ctgqna';
 
 // A charge in each of its states, as the API returned it (Omise PHP SDK fixtures). The recorded
@@ -80,7 +80,7 @@ describe('ChargeEventsListener (real SQLite)', () => {
   });
 
   it('takes the order reference from metadata.order_id', async () => {
-    await context.emit(fixtureEvent('charge.create', 'event/evnt_test_no1t4tnemucod0e51mo.charge.create.json'));
+    await context.emit(fixtureEvent('charge.create', 'event/omise-php__tests_fixtures_api.omise.co_events_evnt_test_no1t4tnemucod0e51mo-get.json'));
     await expect(charge('chrg_test_no1t4tnemucod0e51mo')).resolves.toMatchObject({ orderId: 'P26042018-01', status: 'successful' });
   });
 
@@ -129,9 +129,9 @@ describe('ChargeEventsListener (real SQLite)', () => {
   });
 
   it('the 2017-11-02 shape (created, thb) and the 2019-05-29 shape (created_at, THB) produce the same row', async () => {
-    const old = fixtureEvent('charge.create', 'event/evnt_test_5232t6i96aa0lmqukmq.charge.create.2017-11-02.json');
+    const old = fixtureEvent('charge.create', 'event-extracted/omise-go__testdata_fixtures_api.omise.co_events-get__9da0275__item09__charge.create.json');
     // The recorded 2019-05-29 copy kept the lower-case currency; real 2019-05-29 payloads say THB.
-    const current = fixtureEvent('charge.create', 'event/evnt_test_5232t6i96aa0lmqukmq.charge.create.2019-05-29.json', (event) => ({
+    const current = fixtureEvent('charge.create', 'event-extracted/omise-go__testdata_fixtures_api.omise.co_events-get__item09__charge.create.json', (event) => ({
       ...event,
       data: { ...(event.data as object), currency: 'THB' },
     }));
@@ -152,9 +152,9 @@ describe('ChargeEventsListener (real SQLite)', () => {
 
   describe('refund.create', () => {
     // chrg_test_531gma9h6fqosrlhzsy: created successful, fully refunded two minutes later, then updated.
-    const chargeCreated = () => fixtureEvent('charge.create', 'event/evnt_test_531gmadallmweult89k.charge.create.json');
-    const refunded = () => fixtureEvent('refund.create', 'event/evnt_test_531gmp1vr4fvjf0522u.refund.create.json');
-    const chargeUpdated = () => fixtureEvent('charge.update', 'event/evnt_test_531zuvfiyjpe0gp8f45.charge.update.json');
+    const chargeCreated = () => fixtureEvent('charge.create', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__60e0b05__item00__charge.create.json');
+    const refunded = () => fixtureEvent('refund.create', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__60e0b05__item01__refund.create.json');
+    const chargeUpdated = () => fixtureEvent('charge.update', 'event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__60e0b05__item06__charge.update.json');
     const REFUNDED_CHARGE = 'chrg_test_531gma9h6fqosrlhzsy';
 
     it('adds the refund to the charge named by refund.charge, once', async () => {
@@ -181,7 +181,7 @@ describe('ChargeEventsListener (real SQLite)', () => {
 
     it('sums several refunds of one charge', async () => {
       await context.emit(chargeCreated());
-      const partial = (id: string) => ({ ...fixture('event/evnt_test_531gmp1vr4fvjf0522u.refund.create.json').data as object, id, amount: 30000 });
+      const partial = (id: string) => ({ ...fixture('event-extracted/omise-php__tests_fixtures_api.omise.co_events-get__60e0b05__item01__refund.create.json').data as object, id, amount: 30000 });
       await context.emit(omiseEvent('refund.create', { id: 'evnt_test_r1', created: '2016-02-16T04:00:00Z' }, partial('rfnd_test_1')));
       await context.emit(omiseEvent('refund.create', { id: 'evnt_test_r2', created: '2016-02-16T05:00:00Z' }, partial('rfnd_test_2')));
       await expect(charge(REFUNDED_CHARGE)).resolves.toMatchObject({ refundedAmount: 60000 });
@@ -189,7 +189,7 @@ describe('ChargeEventsListener (real SQLite)', () => {
   });
 
   it('ignores a payload without a charge id (a recorded, trimmed event) instead of failing forever', async () => {
-    const trimmed = fixtureEvent('charge.create', 'event/evnt_test_531gmadallmweult89k.charge.create.no-charge-id.json');
+    const trimmed = fixtureEvent('charge.create', 'event-extracted/omise-php__tests_fixtures_2019-05-29_api.omise.co_events-get__0d3592e__item00__charge.create.json');
     await expect(context.emit(trimmed)).resolves.toBe('ignored');
     await expect(context.dataSource.getRepository(ChargeEntity).count()).resolves.toBe(0);
   });

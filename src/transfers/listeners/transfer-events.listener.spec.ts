@@ -57,7 +57,7 @@ describe('TransferEventsListener (real SQLite)', () => {
     });
 
     it('transfer.update from a 2016 payload (created_at, lower-case currency)', async () => {
-      await expect(context.emit(fixtureEvent('transfer.update', 'event/evnt_test_52lfalk2p3ssnhwfoez.transfer.update.json'))).resolves.toBe(
+      await expect(context.emit(fixtureEvent('transfer.update', 'event/omise-node__test_mocks_event_retrieve__reply0.json'))).resolves.toBe(
         'applied',
       );
       await expect(transfer('trsf_test_52lfalf6pgy848klk71')).resolves.toMatchObject({ status: 'pending', amount: 5000, currency: 'THB' });
@@ -85,7 +85,7 @@ describe('TransferEventsListener (real SQLite)', () => {
     });
 
     it('a recorded transfer.destroy stub for a transfer never seen before', async () => {
-      await expect(context.emit(fixtureEvent('transfer.destroy', 'event/evnt_test_526yctupnje5mbldskd.transfer.destroy.json'))).resolves.toBe(
+      await expect(context.emit(fixtureEvent('transfer.destroy', 'event/omise-go__testdata_fixtures_api.omise.co_events_evnt_test_526yctupnje5mbldskd-get.json'))).resolves.toBe(
         'applied',
       );
       await expect(transfer('trsf_test_526yctqob5djkckq88a')).resolves.toMatchObject({ status: 'deleted', amount: null });

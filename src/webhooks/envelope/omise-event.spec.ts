@@ -35,7 +35,7 @@ describe('parseOmiseEvent', () => {
   });
 
   it('accepts a real pretty-printed Omise payload', () => {
-    const { event } = parseOmiseEvent(fixture('evnt_test_52cin5n9bb6lytxduh9.charge.create.json'));
+    const { event } = parseOmiseEvent(fixture('omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'));
     expect(event).toMatchObject({ id: 'evnt_test_52cin5n9bb6lytxduh9', key: 'charge.create' });
   });
 

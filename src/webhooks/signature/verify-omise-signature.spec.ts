@@ -15,7 +15,7 @@ const TS = '1700000000';
 const SIG_A = '260701666c9a3c66c3749fabce14140ade501cde9135b5cb8374c3f88ad28843';
 const SIG_B = '026299883501cedb2e6170793a909aa1d91e368909e3732c0da83c28b0ac81b4';
 const FIXTURE = readFileSync(
-  join(__dirname, '../../../test/fixtures/omise/event/evnt_test_52cin5n9bb6lytxduh9.charge.create.json'),
+  join(__dirname, '../../../test/fixtures/omise/event/omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'),
 );
 const SIG_FIXTURE_A = '806f939d10ab99aff36426661f499cb7d395a24a6f7a96f44a41f73214f66287';
 
