@@ -3,3 +3,4 @@ export { signOmiseWebhook, type OmiseWebhookHeaders, type SignOptions } from './
 export { buildOmiseEvent, type DeepPartial, type OmiseEventOverrides } from './omise-event-factory';
 export { omiseId } from './omise-objects';
 export { serializeOmiseEvent } from './serialize-omise-event';
+export { postOmiseEvent, type PostOmiseEventOptions } from './post-omise-event';

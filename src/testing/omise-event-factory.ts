@@ -150,7 +150,7 @@ export function buildOmiseEvent<K extends OmiseEventKey>(key: K, overrides: Omis
     amount: typeof dataOverrides.amount === 'number' ? dataOverrides.amount : DEFAULT_AMOUNT,
   };
   // The order of a delivered body: the `payload` Omise recorded in `webhook_deliveries` of
-  // ../shared/fixtures/omise/event/omise-php__…_evnt_test_no1t4tnemucod0e51mo-get.json.
+  // test/fixtures/omise/event/omise-php__…_evnt_test_no1t4tnemucod0e51mo-get.json.
   const defaults = {
     object: 'event',
     id,
