@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, createParamDecorator, ExecutionContext, HttpCode, Post, SetMetadata, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, createParamDecorator, ExecutionContext, HttpCode, Post, SetMetadata, UseFilters, UseGuards, UseInterceptors, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import type { OmiseEvent } from './envelope/omise-event';
 import { WebhookErrorFilter } from './errors/webhook-error.filter';
 import { InboxInterceptor, IntakeRequest, RECEIVED_EVENT, WebhookAck } from './inbox/inbox.interceptor';
@@ -12,6 +12,8 @@ export function OmiseWebhookEndpoint(): MethodDecorator {
   return applyDecorators(
     SetMetadata(OMISE_WEBHOOK_ROUTE, true),
     Post(),
+    // The URL is registered in the Omise dashboard: it must not move when the host's API version does.
+    Version(VERSION_NEUTRAL),
     HttpCode(200),
     UseFilters(WebhookErrorFilter),
     UseGuards(OmiseSignatureGuard),

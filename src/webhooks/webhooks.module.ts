@@ -11,6 +11,7 @@ import { InboxInterceptor } from './inbox/inbox.interceptor';
 import { InboxStore } from './inbox/inbox.store';
 import { TypeOrmInboxStore } from './inbox/typeorm-inbox.store';
 import { WebhookEventEntity } from './inbox/webhook-event.entity';
+import { RawBodySelfCheck } from './raw-body-self-check';
 import { OmiseSignatureGuard } from './signature/omise-signature.guard';
 import { ConfigurableWebhooksModule, WEBHOOKS_EXTRAS, WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
 import { resolveWebhooksConfig, WebhooksConfig, WebhooksModuleExtras, WebhooksModuleOptions } from './webhooks.options';
@@ -39,6 +40,7 @@ import { resolveWebhooksConfig, WebhooksConfig, WebhooksModuleExtras, WebhooksMo
     OmiseSignatureGuard,
     OmiseEventsApi,
     InboxInterceptor,
+    RawBodySelfCheck,
   ],
   exports: [WebhooksConfig, InboxStore, WebhookInbox, InboxWorker],
 })

@@ -1,0 +1,377 @@
+import {
+  type ArgumentsHost,
+  Body,
+  type CanActivate,
+  Catch,
+  Controller,
+  type DynamicModule,
+  type ExceptionFilter,
+  type ExecutionContext,
+  Get,
+  HttpException,
+  Injectable,
+  Logger,
+  Module,
+  NotFoundException,
+  Param,
+  Post,
+  UnauthorizedException,
+  ValidationPipe,
+  VersioningType,
+} from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import { IsInt, IsString, Min } from 'class-validator';
+import express, { type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { Column, DataSource, Entity, type MigrationInterface, PrimaryColumn, type QueryRunner, Repository, Table } from 'typeorm';
+import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
+import {
+  InboxWorker,
+  OMISE_WEBHOOK_MIGRATIONS,
+  OMISE_WEBHOOK_ROUTE,
+  WebhooksModule,
+  type OmiseEventOf,
+  type WebhooksModuleOptions,
+} from '../src/webhooks';
+import { describeOnDatabases, testDatabases, type TestDatabase } from './support/test-databases';
+import { countStored, SECRET } from './support/webhooks-test-app';
+
+/*
+ * A host application as merchants already have them, with WebhooksModule dropped in unchanged: a
+ * global API-key guard, a global prefix and URI versioning, a strict global ValidationPipe, a
+ * catch-all exception filter with its own error shape, its own event emitter, DataSource, entity and
+ * migration. The module must work inside it, and the host must keep working around it.
+ */
+
+const API_KEY = 'host-api-key';
+/** Where Nest mounts the endpoint in this host: below the prefix, and version-neutral (no /v1). */
+const WEBHOOK_PATH = 'api/webhooks/omise';
+
+@Entity('host_orders')
+class OrderEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id!: string;
+
+  @Column({ name: 'charge_id', type: 'varchar', length: 64, unique: true })
+  chargeId!: string;
+
+  @Column({ type: 'integer' })
+  amount!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: 'pending' | 'paid';
+
+  @Column({ name: 'paid_by_event', type: 'varchar', length: 64, nullable: true })
+  paidByEvent!: string | null;
+}
+
+/** The host's own migration, run next to OMISE_WEBHOOK_MIGRATIONS. */
+class CreateHostOrders1763799000000 implements MigrationInterface {
+  name = 'CreateHostOrders1763799000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.createTable(
+      new Table({
+        name: 'host_orders',
+        columns: [
+          { name: 'id', type: 'varchar', length: '40', isPrimary: true },
+          { name: 'charge_id', type: 'varchar', length: '64', isUnique: true },
+          { name: 'amount', type: 'integer' },
+          { name: 'status', type: 'varchar', length: '16' },
+          { name: 'paid_by_event', type: 'varchar', length: '64', isNullable: true },
+        ],
+      }),
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('host_orders');
+  }
+}
+
+class CreateOrderDto {
+  @IsString()
+  chargeId!: string;
+
+  @IsInt()
+  @Min(1)
+  amount!: number;
+}
+
+@Controller('orders')
+class OrdersController {
+  constructor(@InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>) {}
+
+  @Post()
+  async create(@Body() order: CreateOrderDto): Promise<OrderEntity> {
+    const row: OrderEntity = { id: `ord_${randomUUID()}`, chargeId: order.chargeId, amount: order.amount, status: 'pending', paidByEvent: null };
+    await this.orders.insert(row);
+    return row;
+  }
+
+  @Get(':id')
+  async find(@Param('id') id: string): Promise<OrderEntity> {
+    const order = await this.orders.findOneBy({ id });
+    if (!order) throw new NotFoundException(`No order ${id}.`);
+    return order;
+  }
+}
+
+/** A host feature reacting to Omise: marks the order of a completed charge paid (idempotent). */
+@Injectable()
+class OrderPaidListener {
+  readonly received: Array<OmiseEventOf<'charge.complete'>> = [];
+
+  constructor(@InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>) {}
+
+  @OnEvent('charge.complete')
+  async markPaid(event: OmiseEventOf<'charge.complete'>): Promise<void> {
+    this.received.push(event);
+    await this.orders.update({ chargeId: event.data.id, status: 'pending' }, { status: 'paid', paidByEvent: event.id });
+  }
+}
+
+/** The host's authentication: every route needs its API key, except the Omise webhook (signed instead). */
+@Injectable()
+class ApiKeyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.get<boolean | undefined>(OMISE_WEBHOOK_ROUTE, context.getHandler())) return true;
+    if (context.switchToHttp().getRequest<Request>().header('x-api-key') !== API_KEY) {
+      throw new UnauthorizedException('Send x-api-key.');
+    }
+    return true;
+  }
+}
+
+/** The host's catch-all: every error in its own shape. */
+@Catch()
+class HostExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    const message = exception instanceof HttpException ? exception.message : 'Something went wrong.';
+    host.switchToHttp().getResponse<Response>().status(status).json({ error: { status, message } });
+  }
+}
+
+@Module({})
+class HostAppModule {
+  static register(db: TestDatabase, webhooks: Partial<WebhooksModuleOptions> = {}): DynamicModule {
+    return {
+      module: HostAppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ OMISE_WEBHOOK_SECRET: SECRET })] }),
+        EventEmitterModule.forRoot(),
+        TypeOrmModule.forRoot({
+          ...db.options,
+          autoLoadEntities: true,
+          migrations: [...OMISE_WEBHOOK_MIGRATIONS, CreateHostOrders1763799000000],
+          migrationsRun: true,
+        }),
+        TypeOrmModule.forFeature([OrderEntity]),
+        WebhooksModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ secrets: config.getOrThrow<string>('OMISE_WEBHOOK_SECRET'), ...webhooks }),
+        }),
+      ],
+      controllers: [OrdersController],
+      providers: [OrderPaidListener, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HostExceptionFilter }],
+    };
+  }
+}
+
+interface HostAppOptions {
+  rawBody?: boolean;
+  webhooks?: Partial<WebhooksModuleOptions>;
+  /** A common mistake: `app.use(express.json())` instead of `app.useBodyParser('json', …)`. */
+  expressJson?: boolean;
+  /** Middleware the host's main.ts adds after the body parser. */
+  middleware?: express.RequestHandler;
+}
+
+/** Boots the host as its main.ts would; an app that fails to start is closed before the error is thrown. */
+async function startHostApp(db: TestDatabase, options: HostAppOptions = {}): Promise<NestExpressApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [HostAppModule.register(db, options.webhooks)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: options.rawBody ?? true, logger: false });
+  app.setGlobalPrefix('api');
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+  if (options.expressJson) app.use(express.json({ limit: 1024 * 1024 }));
+  else app.useBodyParser('json', { limit: 1024 * 1024 });
+  if (options.middleware) app.use(options.middleware);
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}
+
+describeOnDatabases(['postgres'], 'WebhooksModule dropped into a host app on $name', (kind) => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    db = await kind.create();
+    app = await startHostApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const hostApi = () => request(app.getHttpServer());
+
+  it('serves the signed webhook below the global prefix, outside URI versioning, past the host auth guard', async () => {
+    const event = buildOmiseEvent('charge.complete');
+    const response = await postOmiseEvent(app, event, { secret: SECRET, path: WEBHOOK_PATH });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ received: true, id: event.id, duplicate: false });
+    // Versioned paths do not exist for it: the URL registered with Omise cannot move with the API version.
+    await postOmiseEvent(app, buildOmiseEvent('charge.complete'), { secret: SECRET, path: 'api/v1/webhooks/omise' }).expect(404);
+  });
+
+  it.each([
+    ['a wrong signature (401)', { secret: 'b3RoZXItc2VjcmV0LW5vdC1jb25maWd1cmVk' }, 401, 'signature_mismatch'],
+    ['a stale timestamp (401)', { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 3600 }, 401, 'timestamp_too_old'],
+    ['a malformed signature header (400)', { secret: SECRET, headers: { 'Omise-Signature': 'not-hex' } }, 400, 'signature_header_malformed'],
+  ])('refuses %s in the module shape, not the host filter shape', async (_name, sign, status, reason) => {
+    const event = buildOmiseEvent('charge.complete');
+    const response = await postOmiseEvent(app, event, { path: WEBHOOK_PATH, ...sign });
+    expect(response.status).toBe(status);
+    expect(response.body).toEqual({ statusCode: status, reason, message: expect.any(String) });
+    await expect(countStored(app.get(DataSource), event.id)).resolves.toBe(0);
+  });
+
+  it('refuses an envelope the module cannot accept (400 invalid_event), which the host ValidationPipe does not touch', async () => {
+    const event = buildOmiseEvent('charge.complete', { livemode: undefined });
+    const response = await postOmiseEvent(app, event, { secret: SECRET, path: WEBHOOK_PATH });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, reason: 'invalid_event', details: [expect.stringContaining('livemode')] });
+  });
+
+  /*
+   * Refusals of the JSON body parser come before routing, from Express middleware: Nest hands them to
+   * the global filters only, so the host's catch-all answers them, and the module has no say. Invalid
+   * JSON arrives as a BadRequestException (400). A body over the parser's limit arrives as body-parser's
+   * own error (status 413, not an HttpException), which a catch-all that maps every non-HttpException
+   * to 500 (as this one does) turns into a 500. Omise retries either.
+   */
+  it('leaves body parser refusals to the host filter: invalid JSON is its 400, an over-limit body its 500', async () => {
+    const invalid = await postOmiseEvent(app, '{"object": "event", "id": ', { secret: SECRET, path: WEBHOOK_PATH });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toEqual({ error: { status: 400, message: expect.any(String) } });
+
+    const huge = buildOmiseEvent('charge.complete', { data: { description: 'x'.repeat(1024 * 1024) } });
+    const tooLarge = await postOmiseEvent(app, huge, { secret: SECRET, path: WEBHOOK_PATH });
+    expect(tooLarge.status).toBe(500);
+    expect(tooLarge.body).toEqual({ error: { status: 500, message: 'Something went wrong.' } });
+    await expect(countStored(app.get(DataSource), huge.id)).resolves.toBe(0);
+  });
+
+  it('still requires the API key on host routes, with the host shape', async () => {
+    const refused = await hostApi().post('/api/v1/orders').send({ chargeId: 'chrg_test_x', amount: 100 });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: { status: 401, message: 'Send x-api-key.' } });
+  });
+
+  it('keeps the host ValidationPipe strict on host routes', async () => {
+    const response = await hostApi().post('/api/v1/orders').set('x-api-key', API_KEY).send({ chargeId: 'chrg_test_x', amount: 1, coupon: 'FREE' });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: { status: 400, message: 'Bad Request Exception' } });
+  });
+
+  it("delivers the event to the host's @OnEvent listener, which updates the host's own table", async () => {
+    const created = await hostApi().post('/api/v1/orders').set('x-api-key', API_KEY).send({ chargeId: `chrg_test_${randomUUID()}`, amount: 150_000 });
+    expect(created.status).toBe(201);
+    const order = created.body as OrderEntity;
+
+    const event = buildOmiseEvent('charge.complete', { data: { id: order.chargeId, amount: order.amount, metadata: { order_id: order.id } } });
+    await postOmiseEvent(app, event, { secret: SECRET, path: WEBHOOK_PATH }).expect(200);
+    await app.get(InboxWorker).idle();
+
+    // The whole event, fields no DTO declares included: the host's whitelisting pipe never sees it.
+    expect(app.get(OrderPaidListener).received.filter((e) => e.id === event.id)).toEqual([
+      { ...event, createdAt: new Date(event.created_at as string) },
+    ]);
+
+    const paid = await hostApi().get(`/api/v1/orders/${order.id}`).set('x-api-key', API_KEY).expect(200);
+    expect(paid.body).toEqual({ ...order, status: 'paid', paidByEvent: event.id });
+    const rows: Array<{ status: string }> = await app.get(DataSource).query('SELECT status FROM omise_webhook_events WHERE event_id = $1', [event.id]);
+    expect(rows).toEqual([{ status: 'processed' }]);
+  });
+});
+
+/*
+ * The boot-time raw body check, in the same host (its prefix and versioning change where the route
+ * is): the first configured database, SQLite by default.
+ */
+describe.each(testDatabases().slice(0, 1))('boot-time raw body check in a host app on $name', (kind) => {
+  let db: TestDatabase;
+  let logged: jest.SpyInstance;
+
+  beforeEach(async () => {
+    db = await kind.create();
+    logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    logged.mockRestore();
+    await db.drop();
+  });
+
+  const fix = expect.stringContaining('NestFactory.create(AppModule, { rawBody: true })');
+
+  it('starts an app created with rawBody: true, logging no error', async () => {
+    const app = await startHostApp(db);
+    await app.close();
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it('refuses to start an app created without rawBody, logging the fix', async () => {
+    await expect(startHostApp(db, { rawBody: false })).rejects.toThrow(/does not keep the raw body.*rawBody: true/);
+    expect(logged).toHaveBeenCalledWith(fix);
+  });
+
+  it('refuses to start an app whose own express.json() runs first, even with rawBody: true', async () => {
+    // What reading the rawBody option would miss: this parser reads the body before Nest's could.
+    await expect(startHostApp(db, { expressJson: true })).rejects.toThrow(/does not keep the raw body/);
+    expect(logged).toHaveBeenCalledWith(fix);
+  });
+
+  it("starts with rawBodyCheck: 'warn', logs the fix, and then answers 500 raw_body_unavailable", async () => {
+    const app = await startHostApp(db, { rawBody: false, webhooks: { rawBodyCheck: 'warn' } });
+    try {
+      expect(logged).toHaveBeenCalledWith(fix);
+      const event = buildOmiseEvent('charge.complete');
+      const response = await postOmiseEvent(app, event, { secret: SECRET, path: WEBHOOK_PATH });
+      expect(response.status).toBe(500);
+      expect(response.body).toMatchObject({ reason: 'raw_body_unavailable', message: expect.stringContaining('rawBody: true') });
+      await expect(countStored(app.get(DataSource), event.id)).resolves.toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('cannot see middleware that drops the raw body after parsing: the guard still answers 500', async () => {
+    const dropRawBody = (req: Request & { rawBody?: Buffer }, _res: Response, next: () => void) => {
+      delete req.rawBody;
+      next();
+    };
+    const app = await startHostApp(db, { middleware: dropRawBody });
+    try {
+      const response = await postOmiseEvent(app, buildOmiseEvent('charge.complete'), { secret: SECRET, path: WEBHOOK_PATH });
+      expect(response.status).toBe(500);
+      expect(response.body).toMatchObject({ reason: 'raw_body_unavailable' });
+    } finally {
+      await app.close();
+    }
+  });
+});
