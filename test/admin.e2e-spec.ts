@@ -3,8 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import request from 'supertest';
 import { AdminModule } from '../src/admin/admin.module';
-import { signOmiseWebhook } from '../src/testing';
-import { eventBody } from './support/omise-events';
+import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
@@ -47,14 +46,13 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
   });
 
   it('lists a dead event, replays it after the fix, and shows it processed', async () => {
-    const body = eventBody({ key: 'refund.create', data: { object: 'refund', id: 'rfnd_test_1' } });
-    const { id } = JSON.parse(body) as { id: string };
-    await request(t.server).post('/webhooks/omise').set(signOmiseWebhook(body, SECRET)).send(body).expect(200);
+    const event = buildOmiseEvent('refund.create');
+    await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
     await t.worker.idle();
 
     const dead = await request(t.server).get('/admin/webhooks/events?status=dead&key=refund.*').set(admin()).expect(200);
     expect(dead.body).toEqual([
-      expect.objectContaining({ eventId: id, key: 'refund.create', status: 'dead', lastError: expect.stringContaining('mail server down') }),
+      expect.objectContaining({ eventId: event.id, key: 'refund.create', status: 'dead', lastError: expect.stringContaining('mail server down') }),
     ]);
     expect(JSON.stringify(dead.body)).not.toContain('rawBody');
 
@@ -63,7 +61,7 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
     expect(replay.body).toEqual({ requeued: 1 });
     await t.worker.idle();
     const after = await request(t.server).get(`/admin/webhooks/events?key=refund.create`).set(admin()).expect(200);
-    expect(after.body).toEqual([expect.objectContaining({ eventId: id, status: 'processed' })]);
+    expect(after.body).toEqual([expect.objectContaining({ eventId: event.id, status: 'processed' })]);
     expect(t.app.get(RefundMailer).calls).toBe(2);
   });
 

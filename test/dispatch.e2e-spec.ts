@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { WebhookInbox, type OmiseEvent } from '../src/webhooks';
-import { signOmiseWebhook } from '../src/testing';
-import { eventBody } from './support/omise-events';
+import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
@@ -92,10 +90,9 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
     await db?.drop();
   });
 
-  async function deliver(overrides: Record<string, unknown>): Promise<string> {
-    const body = eventBody(overrides);
-    await request(t.server).post('/webhooks/omise').set(signOmiseWebhook(body, SECRET)).send(body).expect(200);
-    return (JSON.parse(body) as { id: string }).id;
+  async function deliver(event: { readonly id: string }): Promise<string> {
+    await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
+    return event.id;
   }
 
   const handlerRuns = (id: string): Promise<Array<{ handler: string; status: string; attempts: number }>> =>
@@ -106,7 +103,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
       );
 
   it('retries only the failed handler: processed after 3 attempts, the other handler ran once', async () => {
-    const id = await deliver({ key: 'charge.complete' });
+    const id = await deliver(buildOmiseEvent('charge.complete'));
     await expect(settled(t, id, ['processed', 'dead'])).resolves.toEqual({ status: 'processed', attempts: 3 });
     expect(t.app.get(FlakyCapture).calls.get(id)).toBe(3);
     expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(1);
@@ -117,10 +114,11 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   });
 
   it('dead-letters an always-failing handler, and replay after the fix processes it without re-running the others', async () => {
-    const id = await deliver({ key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } });
+    const event = buildOmiseEvent('transfer.pay');
+    const id = await deliver(event);
     await expect(settled(t, id, ['dead'])).resolves.toEqual({ status: 'dead', attempts: 3 });
     // A redelivery of a dead event is acknowledged (deliver expects 200) and leaves it dead.
-    await deliver({ id, key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_1' } });
+    await deliver(event);
     await expect(eventRow(t.dataSource, id)).resolves.toMatchObject({ status: 'dead' });
 
     t.app.get(PayoutMailer).fixed = true;
@@ -130,7 +128,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   });
 
   it('replays a processed event only when forced, and then runs every handler again', async () => {
-    const id = await deliver({ key: 'transfer.pay', data: { object: 'transfer', id: 'trsf_test_2' } });
+    const id = await deliver(buildOmiseEvent('transfer.pay'));
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
     const inbox = t.app.get(WebhookInbox);
     await expect(inbox.replay({ eventId: id })).resolves.toBe(0);
@@ -140,13 +138,13 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   });
 
   it('marks an event nobody listens to as ignored, stored and visible', async () => {
-    const id = await deliver({ key: 'linked_account.complete', data: { object: 'linked_account', id: 'acct_1' } });
+    const id = await deliver(buildOmiseEvent('linked_account.complete'));
     await expect(settled(t, id, ['ignored'])).resolves.toMatchObject({ status: 'ignored' });
   });
 
   it('leaves nothing processing after a clean stop, releasing what did not finish in time', async () => {
-    const ids = [await deliver({ key: 'schedule.suspend', data: { object: 'schedule', id: 'schd_1' } })];
-    for (let i = 0; i < 20; i++) ids.push(await deliver({ key: 'charge.complete' }));
+    const ids = [await deliver(buildOmiseEvent('schedule.suspend'))];
+    for (let i = 0; i < 20; i++) ids.push(await deliver(buildOmiseEvent('charge.complete')));
     await t.close();
     const check = new DataSource(db.options);
     await check.initialize();
