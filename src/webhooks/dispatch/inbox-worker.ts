@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseOmiseEvent } from '../envelope/omise-event';
+import { readStoredEvent } from '../envelope/omise-event';
 import { WebhooksConfig } from '../webhooks.options';
 import { ClaimedEvent, DispatchQueue } from './dispatch-queue';
 import { EventDispatcher } from './event-dispatcher';
@@ -94,7 +94,7 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
 
   private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<void> {
     try {
-      const { event } = parseOmiseEvent(Buffer.from(row.rawBody));
+      const event = readStoredEvent(row.rawBody);
       const handlers = this.handlers.handlersFor(event.key);
       if (handlers.length === 0) {
         await this.queue.finish(row.eventId, this.workerId, { status: 'ignored' });

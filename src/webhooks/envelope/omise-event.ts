@@ -80,8 +80,19 @@ export function parseOmiseEvent(rawBody: Buffer): { event: OmiseEvent; text: str
     const details = errors.flatMap((error) => Object.values(error.constraints ?? {}));
     throw new WebhookError('invalid_event', 'The body is not an Omise event envelope.', details);
   }
-  // Validated above: the fields OmiseEvent promises are there; createdAt is added here.
-  const event = json as OmiseEvent;
+  // Validated above: the fields OmiseEvent promises are there.
+  return { event: withCreatedAt(json as OmiseEvent), text };
+}
+
+/**
+ * An event from the inbox table: it was validated when it was received, so only the JSON is read
+ * again (the worker does this for every event it processes).
+ */
+export function readStoredEvent(rawBody: string): OmiseEvent {
+  return withCreatedAt(JSON.parse(rawBody) as OmiseEvent);
+}
+
+function withCreatedAt(event: OmiseEvent): OmiseEvent {
   event.createdAt = new Date((event.created_at ?? event.created) as string);
-  return { event, text };
+  return event;
 }
