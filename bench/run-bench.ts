@@ -8,12 +8,18 @@
  *   d. bad-signature rejections per second
  *   e. acknowledged-but-missing rows over everything acknowledged in a–c
  *   f. memory of the app process (VmRSS / VmHWM)
+ *   g. drain rate: 20,000 events stored straight in the table, dispatched to one no-op `@OnEvent('**')`
+ *      by the module's worker in a small host of its own (bench/drain-app.ts), once per
+ *      `dispatch.concurrency` in BENCH_DRAIN_CONCURRENCY; held against the max intake rate of a.
  *
  * Runs compiled (`npm run build` first; `npm run bench` does both) so the app is measured as it would
  * be deployed: `node dist/src/main.js`, no ts-node compiler in its memory or its startup.
  *
  * Env (all optional): BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_DB
- * (default bench_omise; dropped and recreated), BENCH_SECONDS (length of each timed phase, default 10).
+ * (default bench_omise; dropped and recreated, and BENCH_DB_drain for g), BENCH_SECONDS (length of each
+ * timed phase, default 10), BENCH_DRAIN_EVENTS (default 20000), BENCH_DRAIN_CONCURRENCY (comma-separated
+ * `dispatch.concurrency` values, default "8,32"; the first is held to the target; `32:32` also sets the
+ * drain app's pg pool size), BENCH_DRAIN_MAX_SEC (cap per drain run, default 60).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +28,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
+import { migrate, runDrain, seedBacklog, type DrainRun } from './support/drain';
 import { runDuplicateStorm, runFixed, runIntake, runPaced, type LoadRun, type PacedRun, type StormRun } from './support/load';
 import { OmiseEventFactory } from './support/omise-events';
 import {
@@ -48,6 +55,23 @@ const STEADY_RATE = 500;
 const STORM_IDS = 100;
 const STORM_COPIES = 20;
 const WEBHOOK_PATH = '/webhooks/omise'; // the module's default; the baseline answers on any path
+const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 20_000);
+/** `concurrency` or `concurrency:poolMax`; the first entry is the one held to the target. */
+const DRAIN_CONFIGS = (process.env.BENCH_DRAIN_CONCURRENCY ?? '8,32')
+  .split(',')
+  .map((entry) => entry.trim())
+  .filter((entry) => entry !== '')
+  .map((entry) => {
+    const [concurrency, poolMax] = entry.split(':').map(Number);
+    if (!Number.isInteger(concurrency) || concurrency <= 0 || (poolMax !== undefined && !(Number.isInteger(poolMax) && poolMax > 0))) {
+      throw new Error(`BENCH_DRAIN_CONCURRENCY: "${entry}" is not N or N:POOL`);
+    }
+    return { concurrency, poolMax };
+  });
+/** How often the drain's end is looked for: the drain time is late by up to this (plus the count query). */
+const DRAIN_POLL_MS = 100;
+const DRAIN_MAX_SEC = Number(process.env.BENCH_DRAIN_MAX_SEC ?? 60);
+const DRAIN_STALL_SEC = 15;
 
 /** What the figures are held to. Reported, never enforced: a miss does not fail the run. */
 const TARGETS = {
@@ -55,6 +79,8 @@ const TARGETS = {
   p99RatioMax: 1.5,
   missingMax: 0,
   appPeakRssMbMax: 150,
+  /** g: the worker at its default concurrency must keep up with the fastest intake (a). */
+  drainToIntakeMin: 1.0,
 };
 
 type TargetKey = 'app' | 'baseline';
@@ -133,17 +159,17 @@ function progress(message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
 }
 
-async function recreateDatabase(): Promise<{ url: string; serverVersion: string }> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(BENCH_DB)) throw new Error(`BENCH_DB must be a plain identifier, got "${BENCH_DB}"`);
+async function recreateDatabase(name = BENCH_DB): Promise<{ url: string; serverVersion: string }> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB must be a plain identifier, got "${name}"`);
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
     // FORCE: a previous run killed mid-way may have left connections open.
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DB}`);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
     const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
     const url = new URL(ADMIN_URL);
-    url.pathname = `/${BENCH_DB}`;
+    url.pathname = `/${name}`;
     return { url: url.toString(), serverVersion: rows[0].server_version };
   } finally {
     await admin.end();
@@ -155,7 +181,8 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const appEntry = join(root, 'dist', 'src', 'main.js');
   const baselineEntry = join(root, 'dist', 'bench', 'baseline-receiver.js');
-  for (const entry of [appEntry, baselineEntry]) {
+  const drainEntry = join(root, 'dist', 'bench', 'drain-app.js');
+  for (const entry of [appEntry, baselineEntry, drainEntry]) {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (or \`npm run bench\`, which does)`);
   }
   const startedAt = Date.now();
@@ -300,7 +327,9 @@ async function main(): Promise<void> {
   }
 
   const results = { app: partial.app as TargetResults, baseline: partial.baseline as TargetResults };
-  const verdicts = judge(results);
+  // g. After the intake servers are gone, so the drain has the machine and PostgreSQL to itself.
+  const drain = await drainPhase(factory, secret, logDir, results.app.intake.okPerSec);
+  const verdicts = judge(results, drain);
   const report = {
     meta: {
       date: new Date(startedAt).toISOString(),
@@ -310,17 +339,30 @@ async function main(): Promise<void> {
       postgres: database.serverVersion,
       commit: gitCommit(root),
       payloadBytes: Buffer.byteLength(factory.body(factory.nextId('size'))),
-      settings: { phaseSec: PHASE_SEC, warmupSec: WARMUP_SEC, connections: CONNECTIONS, steadyRate: STEADY_RATE, stormIds: STORM_IDS, stormCopies: STORM_COPIES },
+      settings: {
+        phaseSec: PHASE_SEC,
+        warmupSec: WARMUP_SEC,
+        connections: CONNECTIONS,
+        steadyRate: STEADY_RATE,
+        stormIds: STORM_IDS,
+        stormCopies: STORM_COPIES,
+        drainEvents: DRAIN_EVENTS,
+        drainConfigs: DRAIN_CONFIGS,
+        drainPollMs: DRAIN_POLL_MS,
+        drainMaxSec: DRAIN_MAX_SEC,
+      },
       note: 'Load generator, both servers and PostgreSQL share the same machine; compare ratios, not absolutes across machines.',
     },
     targets: TARGETS,
     verdicts,
     results,
+    drain,
     shutdown,
   };
   const resultsPath = join(root, 'bench', 'results.json');
   writeFileSync(resultsPath, JSON.stringify(report, null, 2) + '\n');
   printTable(results, verdicts);
+  printDrain(drain);
   if (results.app.rowsByStatus) {
     const statuses = Object.entries(results.app.rowsByStatus).map(([status, n]) => `${status} ${n}`).join(', ');
     process.stdout.write(`\napp rows by dispatch status at the end: ${statuses}\n`);
@@ -331,7 +373,7 @@ async function main(): Promise<void> {
     const after = Object.entries(phases).map(([name, phase]) => `${name} ${fmt(phase.resources.serverRssAfterMb, 0)}`);
     process.stdout.write(`${key} RSS (MB) after each phase: ${after.join(', ')}\n`);
   }
-  const disturbed = noisyPhases(results);
+  const disturbed = noisyPhases(results, drain);
   if (disturbed.length > 0) {
     process.stdout.write(
       `\nwarning: other processes used CPU during ${disturbed.join(', ')} (cores): this machine has ${cpus().length}, ` +
@@ -351,14 +393,23 @@ interface Verdict {
   met: boolean;
 }
 
-function judge(r: Record<TargetKey, TargetResults>): Verdict[] {
+function judge(r: Record<TargetKey, TargetResults>, drain: DrainResults): Verdict[] {
   const intakeRatio = r.app.intake.okPerSec / r.baseline.intake.okPerSec;
   const p99Ratio = r.app.steadyPaced.latencyMs.p99 / r.baseline.steadyPaced.latencyMs.p99;
+  const held = drain.runs[0];
+  const drainRatio = held && 'eventsPerSec' in held ? held.eventsPerSec / drain.intakePerSec : NaN;
   return [
     { name: 'intake throughput, app/baseline', value: intakeRatio, target: `≥ ${TARGETS.intakeRatioMin}×`, met: intakeRatio >= TARGETS.intakeRatioMin },
     { name: 'p99 at 500 req/s, app/baseline', value: p99Ratio, target: `≤ ${TARGETS.p99RatioMax}×`, met: p99Ratio <= TARGETS.p99RatioMax },
     { name: 'acknowledged but missing rows (app)', value: r.app.durability.missing, target: `= ${TARGETS.missingMax}`, met: r.app.durability.missing <= TARGETS.missingMax },
     { name: 'peak RSS of the app (MB)', value: r.app.memory.peakMb, target: `≤ ${TARGETS.appPeakRssMbMax} MB`, met: r.app.memory.peakMb <= TARGETS.appPeakRssMbMax },
+    {
+      name: `drain rate (concurrency ${held?.concurrency ?? '?'}) / max intake (a)`,
+      value: drainRatio,
+      target: `≥ ${TARGETS.drainToIntakeMin}×`,
+      // A capped or stalled drain did not empty the backlog: missed, whatever rate it reached.
+      met: drainRatio >= TARGETS.drainToIntakeMin && held !== undefined && 'outcome' in held && held.outcome === 'drained',
+    },
   ];
 }
 
@@ -367,13 +418,16 @@ function cpuMsPerRequest(run: Measured<LoadRun>): number {
 }
 
 /** Phases during which something other than the bench, the server and PostgreSQL used ≥ 0.25 cores. */
-function noisyPhases(r: Record<TargetKey, TargetResults>): string[] {
+function noisyPhases(r: Record<TargetKey, TargetResults>, drain: DrainResults): string[] {
   const noisy: string[] = [];
   for (const key of ['app', 'baseline'] as const) {
     const phases = { a: r[key].intake, b: r[key].steadyPaced, "b'": r[key].steadyAutocannon, c: r[key].duplicateStorm, d: r[key].badSignature };
     for (const [name, phase] of Object.entries(phases)) {
       if (phase.resources.otherCores >= 0.25) noisy.push(`${name} ${key} ${fmt(phase.resources.otherCores, 2)}`);
     }
+  }
+  for (const run of drain.runs) {
+    if ('resources' in run && run.resources.otherCores >= 0.25) noisy.push(`g drain c${run.concurrency} ${fmt(run.resources.otherCores, 2)}`);
   }
   return noisy;
 }
@@ -425,6 +479,131 @@ function printTable(r: Record<TargetKey, TargetResults>, verdicts: Verdict[]): v
     row.map((cell, i) => (i === 0 || i >= 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const row of cells) process.stdout.write(`${line(row)}\n`);
+}
+
+type DrainAttempt = DrainRun | { concurrency: number; poolMax?: number; error: string };
+
+interface DrainResults {
+  events: number;
+  pollMs: number;
+  /** Scenario a of this run: acknowledged req/s at 100 connections. */
+  intakePerSec: number;
+  /** One per BENCH_DRAIN_CONCURRENCY entry, in order; the first is judged. */
+  runs: DrainAttempt[];
+}
+
+/**
+ * g. Per configuration: empty the tables, store DRAIN_EVENTS pending events with SQL, start the drain
+ * app, time it from its "ready" until nothing is pending/processing/failed. A failing configuration is
+ * recorded and the others still run: the figures of a–f are not lost to a drain problem.
+ */
+async function drainPhase(factory: OmiseEventFactory, secret: string, logDir: string, intakePerSec: number): Promise<DrainResults> {
+  const drainEntry = join(repoRoot(), 'dist', 'bench', 'drain-app.js');
+  const runs: DrainAttempt[] = [];
+  const database = await recreateDatabase(`${BENCH_DB}_drain`);
+  await migrate(database.url);
+  const db = new Pool({ connectionString: database.url, max: 2 });
+  try {
+    for (const [index, config] of DRAIN_CONFIGS.entries()) {
+      const label = `drain-c${config.concurrency}${config.poolMax ? `-pool${config.poolMax}` : ''}`;
+      try {
+        const seedSec = await seedBacklog(db, factory, DRAIN_EVENTS, `${index}`);
+        progress(
+          `g. drain ${DRAIN_EVENTS} stored events, dispatch.concurrency ${config.concurrency}, pool ${config.poolMax ?? 'default'} ` +
+            `(seeded in ${fmt(seedSec, 1)} s; log ${label}.log)`,
+        );
+        const run = await runDrain({
+          label,
+          entry: drainEntry,
+          env: { DATABASE_URL: database.url, OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production' },
+          logPath: join(logDir, `${label}.log`),
+          db,
+          events: DRAIN_EVENTS,
+          concurrency: config.concurrency,
+          poolMax: config.poolMax,
+          pollMs: DRAIN_POLL_MS,
+          maxSec: DRAIN_MAX_SEC,
+          stallSec: DRAIN_STALL_SEC,
+        });
+        runs.push(run);
+        progress(
+          `   ${run.outcome}: ${run.drained} events in ${fmt(run.drainSec, 2)} s = ${fmt(run.eventsPerSec, 0)} events/s ` +
+            `(${fmt(run.eventsPerSec / intakePerSec, 2)}× intake); CPU cores: app ${fmt(run.resources.serverCores, 2)}, ` +
+            `postgres ${fmt(run.resources.postgresCores, 2)}, other ${fmt(run.resources.otherCores, 2)}`,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        progress(`   ${label} failed: ${message}`);
+        runs.push({ ...config, error: message });
+      }
+    }
+  } finally {
+    await db.end();
+  }
+  return { events: DRAIN_EVENTS, pollMs: DRAIN_POLL_MS, intakePerSec, runs };
+}
+
+function printDrain(drain: DrainResults): void {
+  const mark = (met: boolean): string => (met ? 'MET' : 'MISSED');
+  process.stdout.write(
+    `\ng. drain of ${drain.events} stored events, one no-op @OnEvent('**') handler, PostgreSQL; ` +
+      `max intake (a) ${fmt(drain.intakePerSec, 0)} req/s\n` +
+      `   drain time runs from the app's "ready" to the first poll (every ${drain.pollMs} ms) that finds nothing ` +
+      `pending/processing/failed: up to ~${drain.pollMs} ms late, so ≤ ${fmt((drain.pollMs / 1000 / 10) * 100, 0)}% low on a 10 s drain; ` +
+      `"by timestamps" is first → last processed_at of the rows, free of the poll.\n`,
+  );
+  const header = ['concurrency', 'pool', 'outcome', 'time (s)', 'events/s', 'by timestamps', 'drain/intake', 'target', ''];
+  const cells = drain.runs.map((run, index) => {
+    const name = `${run.concurrency}${index === 0 ? ' (judged)' : ''}`;
+    const pool = String(run.poolMax ?? 'default (10)');
+    if ('error' in run) return [name, pool, 'error', '', '', '', '', `≥ ${TARGETS.drainToIntakeMin}×`, 'MISSED'];
+    const ratio = run.eventsPerSec / drain.intakePerSec;
+    return [
+      name,
+      pool,
+      run.outcome === 'drained' ? 'drained' : `${run.outcome} (${run.drained} done)`,
+      fmt(run.drainSec, 2),
+      fmt(run.eventsPerSec, 0),
+      fmt(run.eventsPerSecByTimestamps, 0),
+      `${fmt(ratio, 2)}×`,
+      `≥ ${TARGETS.drainToIntakeMin}×`,
+      mark(run.outcome === 'drained' && ratio >= TARGETS.drainToIntakeMin),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const line = (row: string[]): string =>
+    row.map((cell, i) => (i >= 3 && i <= 6 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const row of cells) process.stdout.write(`${line(row)}\n`);
+  for (const run of drain.runs) {
+    if ('error' in run) {
+      process.stdout.write(`   concurrency ${run.concurrency}: ${run.error.split('\n')[0]}\n`);
+      continue;
+    }
+    process.stdout.write(`   concurrency ${run.concurrency}, pool ${run.poolMax}: ${describeProfile(run)}\n`);
+  }
+}
+
+/** Where a drain's time went, from the drain app's own timing of the worker's queries. */
+function describeProfile(run: DrainRun): string {
+  const q = run.profile?.queries;
+  if (!q) return 'no profile from the drain app';
+  const mean = (name: string): string => (q[name] && q[name].calls > 0 ? `${fmt(q[name].totalMs / q[name].calls, 2)} ms` : 'n/a');
+  const wallMs = run.drainSec * 1000;
+  // The worker claims one batch at a time and reads the succeeded handlers of the batch before the next
+  // claim: the share of the drain that loop was busy is how close it is to being the bottleneck.
+  const loopMs = (q.claim?.totalMs ?? 0) + (q.succeededHandlers?.totalMs ?? 0);
+  const rowsPerClaim = q.claim && q.claim.calls > 0 ? (q.claim.rows ?? 0) / q.claim.calls : NaN;
+  const pool = run.profile?.pool;
+  const perSecond = run.perSecond.slice(0, -1); // the last second is partial
+  return (
+    `claim ${mean('claim')} × ${q.claim?.calls ?? 0} (${fmt(rowsPerClaim, 1)} rows each), succeededHandlers ${mean('succeededHandlers')}, ` +
+    `recordHandlerRun ${mean('recordHandlerRun')}, finish ${mean('finish')} per call; claim loop busy ${fmt((loopMs / wallMs) * 100, 0)}% of the drain; ` +
+    (pool ? `pool ${pool.size}: ${fmt(pool.meanBusy, 1)} connections busy, ${fmt(pool.meanWaiting, 1)} waiting (mean); ` : '') +
+    `${fmt(run.database.commitsPerEvent, 2)} commits and ${fmt(run.database.walKbPerEvent, 1)} KB of WAL per event, ${fmt(run.database.walSyncsPerSec, 0)} WAL fsyncs/s; ` +
+    (perSecond.length > 0 ? `events/s per second ${Math.min(...perSecond)}–${Math.max(...perSecond)}; ` : '') +
+    `boot ${fmt(run.bootMs, 0)} ms`
+  );
 }
 
 function gitCommit(root: string): string {

@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signOmiseWebhook, type OmiseWebhookHeaders } from '../../src/testing';
 
-/** The committed charge.create fixture: a real-shaped Omise payload (~2 KB), not a toy body. */
-const FIXTURE = join('test', 'fixtures', 'omise', 'event', 'evnt_test_52cin5n9bb6lytxduh9.charge.create.json');
+/**
+ * A real-shaped charge.create payload (~2 KB), not a toy body. The bench keeps its own copy (taken from
+ * test/fixtures/omise/event/ at 34e531a) so reorganising the test fixtures cannot change or break it.
+ */
+const FIXTURE = join('bench', 'fixtures', 'evnt_test_52cin5n9bb6lytxduh9.charge.create.json');
 /** Stand for the event id and the charge id in the rendered template; appear nowhere in the fixture. */
 const EVENT_ID_SLOT = '@@EVENT_ID@@';
 const CHARGE_ID_SLOT = '@@CHARGE_ID@@';
@@ -56,10 +59,17 @@ export class OmiseEventFactory {
   }
 
   body(id: string): string {
-    const chargeId = id.replace(/^evnt_/, 'chrg_');
+    return this.template(id, id.replace(/^evnt_/, 'chrg_'));
+  }
+
+  /**
+   * The rendered body with `eventId` and `chargeId` where the event and charge ids go, for building
+   * bodies elsewhere (the drain benchmark does it in SQL, with replace()).
+   */
+  template(eventId: string, chargeId: string): string {
     let body = this.parts[0];
     for (let i = 0; i < this.slots.length; i++) {
-      body += (this.slots[i] === EVENT_ID_SLOT ? id : chargeId) + this.parts[i + 1];
+      body += (this.slots[i] === EVENT_ID_SLOT ? eventId : chargeId) + this.parts[i + 1];
     }
     return body;
   }

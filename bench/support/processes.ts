@@ -16,12 +16,23 @@ export interface Server {
 
 const started: Server[] = [];
 
-/** Starts `node script` with stdout and stderr in a log file (the app logs every refused request). */
-export function startServer(name: string, script: string, port: number, env: NodeJS.ProcessEnv, logPath: string): Server {
+/**
+ * Starts `node script` with stdout and stderr in a log file (the app logs every refused request).
+ * With `ipc`, the child also gets a message channel (`process.send`), for a server that has no port
+ * to say it is ready on.
+ */
+export function startServer(
+  name: string,
+  script: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  logPath: string,
+  options: { ipc?: boolean } = {},
+): Server {
   const log = openSync(logPath, 'w');
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', log, log],
+    stdio: options.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
   });
   closeSync(log); // the child holds its own descriptor
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
