@@ -17,16 +17,24 @@ export type ReplayFilter =
   | { status: 'dead' }
   | { key?: string; since?: Date; until?: Date };
 
-const RUNNABLE = "('pending', 'failed')";
+interface ClaimBranch {
+  status: 'pending' | 'failed' | 'processing';
+  /** The time column that makes a row of this status due; indexed together with `status`. */
+  column: 'next_attempt_at' | 'locked_until';
+}
+
+const CLAIM_BRANCHES: readonly ClaimBranch[] = [
+  { status: 'pending', column: 'next_attempt_at' },
+  { status: 'failed', column: 'next_attempt_at' },
+  // A lease that ran out: its worker died (or stalled); the event is claimed again.
+  { status: 'processing', column: 'locked_until' },
+];
 
 /**
  * The SQL of dispatch, per database. Claims are leases: `processing` with `locked_until`; an event
  * whose lease ran out (its worker died) is claimable again. PostgreSQL and MySQL claim with
  * `FOR UPDATE SKIP LOCKED` so instances never wait on or take each other's rows; SQLite has one
  * writer at a time, so one UPDATE … RETURNING is already atomic.
- *
- * Claims have no ORDER BY: with one, the database sorts the whole backlog on every claim. Read through
- * the (status, next_attempt_at) index, due rows come out earliest-due first within each status anyway.
  */
 @Injectable()
 export class DispatchQueue {
@@ -37,19 +45,35 @@ export class DispatchQueue {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<ClaimedEvent[]> {
+    const claimed: ClaimedEvent[] = [];
+    // One branch per status, each an ordered range of one index, so a claim reads only due rows however
+    // many processed ones the table keeps. New events first; retries and expired leases are rarer.
+    for (const branch of CLAIM_BRANCHES) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await this.claimBranch(branch, workerId, limit - claimed.length, leaseMs, now)));
+    }
+    return claimed;
+  }
+
+  private async claimBranch(
+    branch: ClaimBranch,
+    workerId: string,
+    limit: number,
+    leaseMs: number,
+    now: Date,
+  ): Promise<ClaimedEvent[]> {
     const lockedUntil = new Date(now.getTime() + leaseMs);
     const due = (p: SqlParams) =>
-      `(status IN ${RUNNABLE} AND next_attempt_at <= ${p.time(now)})` +
-      ` OR (status = 'processing' AND locked_until < ${p.time(now)})`;
+      `status = '${branch.status}' AND ${branch.column} ${branch.status === 'processing' ? '<' : '<='} ${p.time(now)} ` +
+      `ORDER BY ${branch.column} LIMIT ${Number(limit)}`;
     const set = (p: SqlParams) =>
       `status = 'processing', attempts = attempts + 1, locked_by = ${p.add(workerId)}, locked_until = ${p.time(lockedUntil)}`;
-    const columns = 'event_id AS "eventId", raw_body AS "rawBody", attempts';
 
     if (this.dialect === 'mysql') {
       return this.dataSource.transaction(async (manager) => {
         const p = new SqlParams('mysql');
         const ids: Array<{ event_id: string }> = await manager.query(
-          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`,
           p.values,
         );
         if (ids.length === 0) return [];
@@ -66,8 +90,8 @@ export class DispatchQueue {
     const lock = this.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const sql =
       `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
-      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)} LIMIT ${Number(limit)}${lock}) ` +
-      `RETURNING ${columns}`;
+      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
+      'RETURNING event_id AS "eventId", raw_body AS "rawBody", attempts';
     const rows: unknown = await this.dataSource.query(sql, p.values);
     // node-postgres answers an UPDATE … RETURNING with [rows, count] through TypeORM.
     const list = (this.dialect === 'postgres' ? (rows as [ClaimedEvent[], number])[0] : rows) as ClaimedEvent[];
@@ -96,7 +120,13 @@ export class DispatchQueue {
     return done;
   }
 
-  async recordHandlerRun(eventId: string, handler: string, error: string | null, now = new Date()): Promise<void> {
+  async recordHandlerRun(
+    eventId: string,
+    handler: string,
+    error: string | null,
+    now = new Date(),
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     const p = new SqlParams(this.dialect);
     const status = error === null ? 'succeeded' : 'failed';
     const values = `(${p.add(eventId)}, ${p.add(handler)}, ${p.add(status)}, 1, ${p.add(error)}, ${p.time(now)})`;
@@ -105,20 +135,22 @@ export class DispatchQueue {
         ? 'ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = attempts + 1, last_error = VALUES(last_error), updated_at = VALUES(updated_at)'
         : 'ON CONFLICT (event_id, handler) DO UPDATE SET status = excluded.status, ' +
           'attempts = omise_webhook_handler_runs.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at';
-    await this.dataSource.query(
+    await manager.query(
       `INSERT INTO omise_webhook_handler_runs (event_id, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`,
       p.values,
     );
   }
 
   /**
-   * Ends this worker's lease with the outcome. Returns false when the lease was lost (it ran out and
-   * another worker claimed the event): the other worker's outcome stands.
+   * Ends this worker's lease with the outcome, recording the last handler run in the same transaction
+   * (one commit instead of two per event). Returns false when the lease was lost (it ran out and another
+   * worker claimed the event): the other worker's outcome stands.
    */
   async finish(
     eventId: string,
     workerId: string,
     outcome: { status: WebhookEventStatus; nextAttemptAt?: Date; lastError?: string | null },
+    lastRun?: { handler: string; error: string | null },
     now = new Date(),
   ): Promise<boolean> {
     // Placeholders are added in the order they appear in the text: MySQL and SQLite bind by position.
@@ -130,7 +162,11 @@ export class DispatchQueue {
       `last_error = ${p.add(outcome.lastError ?? null)}, processed_at = ${finished ? p.time(now) : 'NULL'}, ` +
       `locked_by = NULL, locked_until = NULL ` +
       `WHERE event_id = ${p.add(eventId)} AND locked_by = ${p.add(workerId)} AND status = 'processing'`;
-    return (await this.affected(sql, p.values)) > 0;
+    if (!lastRun) return (await this.affected(sql, p.values)) > 0;
+    return this.atomically(async (manager) => {
+      await this.recordHandlerRun(eventId, lastRun.handler, lastRun.error, now, manager);
+      return (await this.affectedWith(manager, sql, p.values)) > 0;
+    });
   }
 
   /** Gives back this worker's unfinished leases so another instance can take them at once. */
@@ -148,7 +184,7 @@ export class DispatchQueue {
    * that succeeded before are not re-run; with `force`, every handler of every matching event runs again.
    */
   async replay(filter: ReplayFilter, force: boolean, now = new Date()): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.atomically(async (manager) => {
       if (force) {
         // The handler history of the re-queued events is forgotten, so every handler runs again.
         const d = new SqlParams(this.dialect);
@@ -177,6 +213,16 @@ export class DispatchQueue {
       if (filter.until) where.push(`received_at < ${p.time(filter.until)}`);
     }
     return where.join(' AND ');
+  }
+
+  /**
+   * A transaction on PostgreSQL and MySQL. On SQLite, TypeORM shares one connection between every
+   * caller, so a transaction would take in whatever else runs meanwhile (an intake INSERT that is then
+   * acknowledged, and lost if the transaction rolls back), and two would collide. There the statements
+   * run one by one, each atomic on its own; both callers stay correct if the second one fails.
+   */
+  private atomically<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? work(this.dataSource.manager) : this.dataSource.transaction(work);
   }
 
   private affected(sql: string, values: unknown[]): Promise<number> {

@@ -101,8 +101,12 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
         return;
       }
       const failures: string[] = [];
-      for (const handler of handlers) {
-        if (done.has(handler.name)) continue;
+      const pending = handlers.filter((handler) => !done.has(handler.name));
+      let lastRun: { handler: string; error: string | null } | undefined;
+      for (const handler of pending) {
+        // The previous handler's outcome is committed before the next one starts, so a crash does
+        // not re-run a handler that succeeded; the last one is committed with the event's outcome.
+        if (lastRun) await this.queue.recordHandlerRun(row.eventId, lastRun.handler, lastRun.error);
         let error: string | null = null;
         try {
           await handler.invoke(event);
@@ -110,21 +114,26 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
           error = thrown instanceof Error ? thrown.message : String(thrown);
           failures.push(`${handler.name}: ${error}`);
         }
-        await this.queue.recordHandlerRun(row.eventId, handler.name, error);
+        lastRun = { handler: handler.name, error };
       }
       if (failures.length === 0) {
-        await this.queue.finish(row.eventId, this.workerId, { status: 'processed' });
+        await this.queue.finish(row.eventId, this.workerId, { status: 'processed' }, lastRun);
         return;
       }
       const policy = this.config.dispatch.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = row.attempts >= policy.maxAttempts;
       this.logger.warn(`${event.key} ${event.id}: attempt ${row.attempts} failed (${dead ? 'dead' : 'will retry'}): ${lastError}`);
-      await this.queue.finish(row.eventId, this.workerId, {
-        status: dead ? 'dead' : 'failed',
-        nextAttemptAt: dead ? undefined : new Date(Date.now() + retryDelayMs(row.attempts, policy)),
-        lastError,
-      });
+      await this.queue.finish(
+        row.eventId,
+        this.workerId,
+        {
+          status: dead ? 'dead' : 'failed',
+          nextAttemptAt: dead ? undefined : new Date(Date.now() + retryDelayMs(row.attempts, policy)),
+          lastError,
+        },
+        lastRun,
+      );
     } catch (error) {
       // The database failed mid-way: the lease runs out and the event is claimed again.
       this.logger.error(`processing ${row.eventId} stopped: ${(error as Error).message}`);

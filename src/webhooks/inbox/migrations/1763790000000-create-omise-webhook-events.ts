@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { ddlFor } from '../../persistence/sql-dialect';
+import { ddlFor, dialectOf } from '../../persistence/sql-dialect';
 
 /**
  * The inbox: one row per event (the primary key settles concurrent deliveries), with its dispatch
@@ -24,11 +24,14 @@ export class CreateOmiseWebhookEvents1763790000000 implements MigrationInterface
       locked_by varchar(64),
       last_error text,
       processed_at ${t.time})${t.tableOptions}`);
-    // The claim reads due rows by (status, next_attempt_at) and expired leases by (status, locked_until).
+    // The claim reads due rows by (status, next_attempt_at) and expired leases by (status, locked_until),
+    // each as one ordered index range.
     await queryRunner.query('CREATE INDEX omise_webhook_events_due ON omise_webhook_events (status, next_attempt_at)');
     await queryRunner.query('CREATE INDEX omise_webhook_events_lease ON omise_webhook_events (status, locked_until)');
-    // Only MySQL reads by it (to learn which rows an INSERT created); elsewhere it ties logs to rows.
-    await queryRunner.query('CREATE INDEX omise_webhook_events_delivery ON omise_webhook_events (delivery_id)');
+    if (dialectOf(queryRunner.connection) === 'mysql') {
+      // MySQL has no INSERT … RETURNING: intake reads back by delivery id which rows it created.
+      await queryRunner.query('CREATE INDEX omise_webhook_events_delivery ON omise_webhook_events (delivery_id)');
+    }
     await queryRunner.query(`CREATE TABLE omise_webhook_handler_runs (
       event_id varchar(64) NOT NULL,
       handler varchar(200) NOT NULL,
