@@ -15,6 +15,7 @@ export type { ReplayFilter } from './dispatch/dispatch-queue';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './dispatch/retry-schedule';
 export { WebhookEventEntity, type WebhookEventStatus } from './inbox/webhook-event.entity';
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
+export { RawBodySelfCheck } from './raw-body-self-check';
 export * from './events/omise-event-catalogue';
 // SQL helpers the module's own tables use, shared with feature modules that keep tables of their own.
 export { ddlFor, dialectOf, type Ddl, type Dialect } from './persistence/sql-dialect';

@@ -2,20 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { HttpAdapterHost } from '@nestjs/core';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
-import { WebhooksConfig, type WebhooksModuleOptions } from './webhooks.options';
-
-// The option lives here, next to the only code that reads it, until webhooks.options.ts takes it in.
-declare module './webhooks.options' {
-  interface WebhooksModuleOptions {
-    /**
-     * What the boot-time check does when the host's JSON body parser does not keep the raw body (every
-     * delivery would be refused with 500 `raw_body_unavailable`): `fail` (default) logs the fix and
-     * stops the app from starting; `warn` logs it and starts anyway.
-     */
-    rawBodyCheck?: 'fail' | 'warn';
-  }
-}
+import { WebhooksConfig } from './webhooks.options';
 
 /** What the probe saw: the raw body kept, dropped by a parser, or nothing it can judge. */
 export type RawBodyProbe =
@@ -56,7 +43,6 @@ export class RawBodySelfCheck implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
-    @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,7 +59,7 @@ export class RawBodySelfCheck implements OnApplicationBootstrap {
       `The JSON body parser (${probe.parser}) does not keep the raw body, so every Omise delivery would be ` +
       `refused with 500 raw_body_unavailable: the signature is over the exact bytes. ${RAW_BODY_FIX}`;
     this.logger.error(problem);
-    if ((this.options.rawBodyCheck ?? 'fail') === 'fail') {
+    if (this.config.rawBodyCheck === 'fail') {
       throw new Error(`OmiseWebhooks: ${problem} (To start anyway, pass \`rawBodyCheck: 'warn'\` to WebhooksModule.)`);
     }
   }

@@ -34,6 +34,12 @@ export interface WebhooksModuleOptions {
   verify?: 'signature' | 'signature+fetch';
   /** The Omise API, for `verify: 'signature+fetch'`. */
   omiseApi?: OmiseApiOptions;
+  /**
+   * What the boot-time check does when the host's JSON body parser does not keep the raw body (every
+   * delivery would be refused with 500 `raw_body_unavailable`): `fail` (default) logs the fix and stops
+   * the app from starting; `warn` only logs it.
+   */
+  rawBodyCheck?: 'fail' | 'warn';
 }
 
 export interface OmiseApiOptions {
@@ -60,6 +66,7 @@ export interface WebhooksConfig {
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
   readonly verify: 'signature' | 'signature+fetch';
   readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
+  readonly rawBodyCheck: 'fail' | 'warn';
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -112,5 +119,5 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
   if (verify === 'signature+fetch' && !omiseApi.secretKey) {
     throw new Error("WebhooksModule: verify 'signature+fetch' needs omiseApi.secretKey (the skey_… API key; OMISE_SECRET_KEY in the demo).");
   }
-  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch, verify, omiseApi };
+  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch, verify, omiseApi, rawBodyCheck: options.rawBodyCheck ?? 'fail' };
 }
