@@ -1,0 +1,70 @@
+import type { WebhookEventEntity } from '../../webhooks/inbox/webhook-event.entity';
+import { parseCommandArgs, type CliCommand } from '../cli-command';
+import { InboxDatabase } from '../support/inbox-database';
+import { positiveInt, statuses } from '../support/option-values';
+import { textTable, truncate } from '../support/text-table';
+
+const options = {
+  status: { type: 'string', multiple: true },
+  key: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const eventsCommand: CliCommand = {
+  help: `Usage: omise-webhooks events [--status S] [--key PATTERN] [--limit N] [--json]
+
+Lists the events stored in the app's database (DATABASE_URL; unset: ./data/omise-webhooks.sqlite),
+newest first: id, key, status, attempts, times and the last handler error. Never the bodies (they
+may carry card data): use \`omise-webhooks export\` for those.
+
+Options:
+  --status S       pending, processing, processed, failed, dead or ignored; repeatable or
+                   comma-separated
+  --key PATTERN    a key, * as a wildcard (charge.*)
+  --limit N        at most N events (default 100)
+  --json           one JSON object per line (JSON Lines), for jq and scripts`,
+
+  async run(args, { io, env }) {
+    const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
+    const limit = values.limit === undefined ? 100 : positiveInt('--limit', values.limit);
+    const selection = { statuses: statuses(values.status), key: values.key };
+
+    const db = await InboxDatabase.open(env);
+    let events: WebhookEventEntity[];
+    try {
+      events = await db.list(selection, limit);
+    } finally {
+      await db.close();
+    }
+
+    if (values.json) {
+      for (const event of events) io.out(`${JSON.stringify(event)}\n`);
+      return;
+    }
+    if (events.length === 0) {
+      io.err('no stored events match\n');
+      return;
+    }
+    io.out(
+      textTable(
+        ['RECEIVED', 'EVENT ID', 'KEY', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'LAST ERROR'],
+        events.map((event) => [
+          time(event.receivedAt),
+          event.eventId,
+          event.key,
+          event.status,
+          String(event.attempts),
+          // Only a waiting event has a next attempt worth showing.
+          event.status === 'failed' || event.status === 'pending' ? time(event.nextAttemptAt) : '',
+          truncate(event.lastError ?? '', 60),
+        ]),
+      ),
+    );
+  },
+};
+
+/** `2026-01-31 12:00:00Z`: UTC to the second, short enough for a table. */
+function time(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,58 @@
+import type { WebhookEventStatus } from '../../webhooks/inbox/webhook-event.entity';
+import { UsageError } from '../cli-command';
+
+/*
+ * Option values, checked: each parser names the option and shows a valid value, and throws a
+ * UsageError (exit 2) before any work starts.
+ */
+
+/** A whole number ≥ 1. */
+export function positiveInt(flag: string, value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
+  return Number(value);
+}
+
+/** An ISO-8601 time (`2026-01-31`, `2026-01-31T12:00:00Z`). */
+export function isoTime(flag: string, value: string): Date {
+  const time = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
+    throw new UsageError(`${flag} must be an ISO-8601 time such as 2026-01-31 or 2026-01-31T12:00:00Z, got "${value}"`);
+  }
+  return new Date(time);
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A duration such as `30d`, `12h`, `90m`, `5s`, `500ms`, in milliseconds. */
+export function duration(flag: string, value: string): number {
+  const match = /^([0-9]+)(ms|s|m|h|d|w)$/.exec(value);
+  if (!match || Number(match[1]) === 0) throw new UsageError(`${flag} must be a duration such as 30d, 12h, 90m or 5s, got "${value}"`);
+  return Number(match[1]) * UNITS[match[2]];
+}
+
+/** An http(s) URL. */
+export function httpUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} must be a URL such as http://localhost:3000/webhooks/omise, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL, got "${value}"`);
+  return value;
+}
+
+export const EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending', 'processing', 'processed', 'failed', 'dead', 'ignored'];
+
+/** `--status`, repeatable or comma-separated (`--status dead,failed`). */
+export function statuses(values: readonly string[] | undefined): WebhookEventStatus[] | undefined {
+  if (values === undefined) return undefined;
+  const named = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+  for (const status of named) {
+    if (!(EVENT_STATUSES as readonly string[]).includes(status)) {
+      throw new UsageError(`--status must be one of ${EVENT_STATUSES.join(', ')}, got "${status}"`);
+    }
+  }
+  if (named.length === 0) throw new UsageError('--status needs a value');
+  return named as WebhookEventStatus[];
+}

@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serializeOmiseEvent } from '../../src/testing/serialize-omise-event';
+
+/** A stored event: at least an id and a creation time under either API version's name. */
+export type FakeApiEvent = Record<string, unknown> & { id: string; created_at?: string; created?: string };
+
+export interface FakeOmiseApi {
+  /** Base URL, as `--api-base` / OMISE_API_BASE_URL take it. */
+  readonly url: string;
+  /** Every request, in order, with whether its credentials were right. */
+  readonly requests: Array<{ path: string; query: URLSearchParams; authorized: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The part of the Omise API the CLI's `forward` uses: `GET /events` with `from`, `to`, `offset`,
+ * `limit` (at most 100) and `order`, behind HTTP basic auth with the secret key as user name and
+ * an empty password. Answers a list object as Omise does; a wrong key gets Omise's 401 error object.
+ */
+export async function startFakeOmiseApi(options: { secretKey: string; events: readonly FakeApiEvent[] }): Promise<FakeOmiseApi> {
+  const expected = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
+  const requests: FakeOmiseApi['requests'] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const authorized = req.headers.authorization === expected;
+    requests.push({ path: url.pathname, query: url.searchParams, authorized });
+    if (!authorized) {
+      return answer(res, 401, { object: 'error', location: 'https://www.omise.co/api-errors#authentication-failure', code: 'authentication_failure', message: 'authentication failed' });
+    }
+    if (req.method !== 'GET' || url.pathname !== '/events') {
+      return answer(res, 404, { object: 'error', location: 'https://www.omise.co/api-errors#not-found', code: 'not_found', message: 'path not found' });
+    }
+    return answer(res, 200, eventList(options.events, url.searchParams));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+function eventList(events: readonly FakeApiEvent[], query: URLSearchParams): Record<string, unknown> {
+  const from = query.get('from') ?? '1970-01-01T00:00:00Z';
+  const to = query.get('to') ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const order = query.get('order') === 'reverse_chronological' ? 'reverse_chronological' : 'chronological';
+  const offset = Number(query.get('offset') ?? 0);
+  const limit = Math.min(Number(query.get('limit') ?? 20), 100);
+  const matching = events
+    .filter((event) => created(event) >= Date.parse(from) && created(event) <= Date.parse(to))
+    .sort((a, b) => (created(a) - created(b)) * (order === 'chronological' ? 1 : -1));
+  return { object: 'list', data: matching.slice(offset, offset + limit), limit, offset, total: matching.length, location: '/events', order, from, to };
+}
+
+function created(event: FakeApiEvent): number {
+  return Date.parse(String(event.created_at ?? event.created));
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(serializeOmiseEvent(body));
+}
