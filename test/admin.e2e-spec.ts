@@ -45,6 +45,14 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
     await request(t.server).get('/admin/webhooks/events').set('Authorization', 'Bearer wrong').expect(401);
   });
 
+  it('matches key patterns with * only: the _ of linked_account is literal', async () => {
+    const linked = buildOmiseEvent('linked_account.create');
+    const lookalike = { ...buildOmiseEvent('linked_account.create'), key: 'linked-account.create' };
+    for (const event of [linked, lookalike]) await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
+    const listed = await request(t.server).get('/admin/webhooks/events?key=linked_account.*').set(admin()).expect(200);
+    expect((listed.body as Array<{ eventId: string }>).map((row) => row.eventId)).toEqual([linked.id]);
+  });
+
   it('lists a dead event, replays it after the fix, and shows it processed', async () => {
     const event = buildOmiseEvent('refund.create');
     await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);

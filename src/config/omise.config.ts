@@ -3,9 +3,8 @@ import { registerAs } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DEV_SECRET_FILE } from './dev-secret';
 
-/** Where a development secret is kept between restarts when OMISE_WEBHOOK_SECRET is not set. */
-export const DEV_SECRET_FILE = './data/dev-webhook-secret';
 
 /** Settings of the Omise webhook endpoint, from the environment. */
 export const omiseConfig = registerAs('omise', () => ({
@@ -44,7 +43,7 @@ function developmentSecret(): string {
   // The file is named, never its content: secrets stay out of logs.
   new Logger('OmiseWebhooks').warn(
     `OMISE_WEBHOOK_SECRET is not set: using a development secret kept in ${DEV_SECRET_FILE}. ` +
-      'Send a signed test event with `npm run send-test-event` (see README).',
+      'Send a signed test event with `npm run cli -- trigger charge.complete` (see README).',
   );
   return readFileSync(DEV_SECRET_FILE, 'utf8').trim();
 }

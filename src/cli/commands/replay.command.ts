@@ -52,13 +52,12 @@ not run again. An event being processed right now is never touched.`,
         return;
       }
       const ids = await db.ids({ ...range, statuses: values.dead ? ['dead'] : replayable(force) });
-      // The module's replay takes a filter, not a list of ids: each id goes through its own filter
-      // ({ eventId }), a short transaction each, so a big replay moves in visible steps and an
+      // One short transaction per batch of ids, so a big replay moves in visible steps and an
       // interrupted one has re-queued exactly what it reported.
       const progress = ProgressBar.for(io, 're-queued', ids.length);
       let requeued = 0;
       for (const batch of batches(ids)) {
-        for (const eventId of batch) requeued += await db.queue.replay({ eventId }, force);
+        requeued += await db.queue.replay({ eventIds: batch }, force);
         progress.advance(batch.length);
       }
       progress.finish();

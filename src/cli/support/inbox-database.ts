@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { And, DataSource, type DataSourceOptions, In, LessThan, Like, MoreThan, MoreThanOrEqual, type FindOptionsWhere, type Repository } from 'typeorm';
+import { And, DataSource, type DataSourceOptions, In, LessThan, MoreThan, MoreThanOrEqual, type FindOptionsWhere, type Repository } from 'typeorm';
 import { databaseOptionsFromUrl, DEFAULT_SQLITE_PATH } from '../../config/database.config';
 // The module's files, not its barrel (src/webhooks/index.ts): the barrel loads all of Nest, which
 // would double the time every CLI command takes to start.
 import { DispatchQueue } from '../../webhooks/dispatch/dispatch-queue';
 import { WebhookEventEntity, type WebhookEventStatus } from '../../webhooks/inbox/webhook-event.entity';
-import { dialectOf, SqlParams } from '../../webhooks/persistence/sql-dialect';
+import { dialectOf, eventKeyMatching, SqlParams } from '../../webhooks/persistence/sql-dialect';
 import { CliFailure } from '../cli-command';
 
 /** Which stored events a command works on. Every field narrows; none means all. */
@@ -126,7 +126,7 @@ export class InboxDatabase {
 function where(selection: EventSelection): FindOptionsWhere<WebhookEventEntity> {
   const clause: FindOptionsWhere<WebhookEventEntity> = {};
   if (selection.statuses) clause.status = In([...selection.statuses]);
-  if (selection.key) clause.key = selection.key.includes('*') ? Like(selection.key.replace(/\*/g, '%')) : selection.key;
+  if (selection.key) clause.key = eventKeyMatching(selection.key);
   const { since, until } = selection;
   if (since && until) clause.receivedAt = And(MoreThanOrEqual(since), LessThan(until));
   else if (since) clause.receivedAt = MoreThanOrEqual(since);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEV_SECRET_FILE } from '../../config/omise.config';
+import { DEV_SECRET_FILE } from '../../config/dev-secret';
 import { signOmiseWebhook } from '../../testing/sign-omise-webhook';
 import { decodeWebhookSecret } from '../../webhooks/signature/verify-omise-signature';
 import { CliFailure, UsageError } from '../cli-command';

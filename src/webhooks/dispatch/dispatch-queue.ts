@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect, dialectOf, SqlParams } from '../persistence/sql-dialect';
+import { Dialect, dialectOf, keyPatternToLike, SqlParams } from '../persistence/sql-dialect';
 import type { WebhookEventStatus } from '../inbox/webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
@@ -14,6 +14,7 @@ export interface ClaimedEvent {
 /** Which events a replay re-queues. */
 export type ReplayFilter =
   | { eventId: string }
+  | { eventIds: readonly string[] }
   | { status: 'dead' }
   | { key?: string; since?: Date; until?: Date };
 
@@ -206,9 +207,10 @@ export class DispatchQueue {
     // A running event is never touched; without force, finished ones (processed, ignored) neither.
     const where: string[] = [force ? "status <> 'processing'" : "status IN ('failed', 'dead', 'pending')"];
     if ('eventId' in filter) where.push(`event_id = ${p.add(filter.eventId)}`);
+    else if ('eventIds' in filter) where.push(filter.eventIds.length ? `event_id IN (${p.list(filter.eventIds)})` : '1 = 0');
     else if ('status' in filter) where.push(`status = ${p.add(filter.status)}`);
     else {
-      if (filter.key) where.push(`event_key LIKE ${p.add(filter.key.replace(/\*/g, '%'))}`);
+      if (filter.key) where.push(`event_key LIKE ${p.add(keyPatternToLike(filter.key))} ESCAPE '!'`);
       if (filter.since) where.push(`received_at >= ${p.time(filter.since)}`);
       if (filter.until) where.push(`received_at < ${p.time(filter.until)}`);
     }

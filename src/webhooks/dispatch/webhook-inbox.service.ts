@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, Like, Repository } from 'typeorm';
+import { FindOptionsWhere, Repository } from 'typeorm';
+import { eventKeyMatching } from '../persistence/sql-dialect';
 import { WebhookEventEntity, type WebhookEventStatus } from '../inbox/webhook-event.entity';
 import { DispatchQueue, ReplayFilter } from './dispatch-queue';
 import { InboxWorker } from './inbox-worker';
@@ -28,7 +29,7 @@ export class WebhookInbox {
   async list(filter: EventListFilter = {}): Promise<StoredEventSummary[]> {
     const where: FindOptionsWhere<WebhookEventEntity> = {};
     if (filter.status) where.status = filter.status;
-    if (filter.key) where.key = filter.key.includes('*') ? Like(filter.key.replace(/\*/g, '%')) : filter.key;
+    if (filter.key) where.key = eventKeyMatching(filter.key);
     const rows = await this.events.find({
       where,
       order: { receivedAt: 'DESC' },

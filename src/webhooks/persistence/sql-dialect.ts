@@ -1,4 +1,4 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import { Raw, type DataSource, type FindOperator, type QueryRunner } from 'typeorm';
 
 /** The three SQL families the inbox speaks; everything dialect-specific is decided from this. */
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
@@ -82,4 +82,18 @@ export function ddlFor(queryRunner: QueryRunner): Ddl {
         tableOptions: '',
       };
   }
+}
+
+/**
+ * An event-key pattern (`charge.*`: `*` for any run of characters) as a LIKE pattern with `!` as its
+ * escape character, so the `_` of `linked_account` and any `%` stay literal.
+ */
+export function keyPatternToLike(pattern: string): string {
+  return pattern.replace(/[!%_]/g, (c) => `!${c}`).replace(/\*/g, '%');
+}
+
+/** A key or key pattern as a TypeORM find condition on the event key column. */
+export function eventKeyMatching(pattern: string): string | FindOperator<string> {
+  if (!pattern.includes('*')) return pattern;
+  return Raw((column) => `${column} LIKE :keyPattern ESCAPE '!'`, { keyPattern: keyPatternToLike(pattern) });
 }
