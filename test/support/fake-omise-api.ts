@@ -14,8 +14,9 @@ export interface FakeOmiseApi {
 }
 
 /**
- * The part of the Omise API the CLI's `forward` uses: `GET /events` with `from`, `to`, `offset`,
- * `limit` (at most 100) and `order`, behind HTTP basic auth with the secret key as user name and
+ * The part of the Omise API this project uses: `GET /events` (the CLI's `forward`) with `from`, `to`,
+ * `offset`, `limit` (at most 100) and `order`, and `GET /events/{id}` (`verify: 'signature+fetch'`),
+ * behind HTTP basic auth with the secret key as user name and
  * an empty password. Answers a list object as Omise does; a wrong key gets Omise's 401 error object.
  */
 export async function startFakeOmiseApi(options: { secretKey: string; events: readonly FakeApiEvent[] }): Promise<FakeOmiseApi> {
@@ -28,8 +29,11 @@ export async function startFakeOmiseApi(options: { secretKey: string; events: re
     if (!authorized) {
       return answer(res, 401, { object: 'error', location: 'https://www.omise.co/api-errors#authentication-failure', code: 'authentication_failure', message: 'authentication failed' });
     }
+    const one = /^\/events\/([^/]+)$/.exec(url.pathname);
+    const event = one && options.events.find((candidate) => candidate.id === decodeURIComponent(one[1]));
+    if (req.method === 'GET' && event) return answer(res, 200, event);
     if (req.method !== 'GET' || url.pathname !== '/events') {
-      return answer(res, 404, { object: 'error', location: 'https://www.omise.co/api-errors#not-found', code: 'not_found', message: 'path not found' });
+      return answer(res, 404, { object: 'error', location: 'https://www.omise.co/api-errors#not-found', code: 'not_found', message: 'not found' });
     }
     return answer(res, 200, eventList(options.events, url.searchParams));
   });
