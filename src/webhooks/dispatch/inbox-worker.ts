@@ -59,37 +59,56 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
     });
   }
 
-  /** Resolves when nothing is running in this instance (for tests and shutdown). */
+  /** Resolves when nothing is running or waiting in this instance (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size > 0 || this.claiming) {
+    // Waiting (claimed-ahead) events count only while they can still start: after shutdown they never will.
+    while (this.running.size > 0 || this.claiming || (!this.stopped && this.claimedAhead.length > 0)) {
       await Promise.race([...this.running.values(), new Promise((resolve) => setImmediate(resolve))]);
     }
   }
 
+  /**
+   * Claims ahead: up to `concurrency` claimed events wait here for a free slot, so a claim fetches a
+   * full batch instead of the one or two slots that just came free (claims, not handlers, were the
+   * limit). Waiting events hold a lease like running ones and are released the same way at shutdown.
+   */
+  private claimedAhead: Array<{ row: ClaimedEvent; done: ReadonlySet<string> }> = [];
+
   private async claimLoop(): Promise<void> {
     do {
       this.claimAgain = false;
-      const free = this.config.dispatch.concurrency - this.running.size;
-      if (free <= 0) return; // a finishing event nudges again
+      const wanted = 2 * this.config.dispatch.concurrency - this.running.size - this.claimedAhead.length;
+      if (wanted <= 0) return; // a finishing event nudges again
       let claimed: ClaimedEvent[];
       let succeeded: Map<string, Set<string>>;
       try {
-        claimed = await this.queue.claim(this.workerId, free, this.config.dispatch.leaseMs);
+        claimed = await this.queue.claim(this.workerId, wanted, this.config.dispatch.leaseMs);
         succeeded = await this.queue.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
         // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
         this.logger.error(`claiming events failed: ${(error as Error).message}`);
         return;
       }
-      for (const row of claimed) {
-        const run = this.process(row, succeeded.get(row.eventId) ?? new Set()).finally(() => {
-          this.running.delete(row.eventId);
-          this.nudge();
-        });
-        this.running.set(row.eventId, run);
-      }
-      if (claimed.length === free) this.claimAgain = true;
+      // Shutting down: these stay unstarted; shutdown releases every lease of this worker once the
+      // claim in flight is over (idle() waits for it).
+      if (this.stopped) return;
+      this.claimedAhead.push(...claimed.map((row) => ({ row, done: succeeded.get(row.eventId) ?? new Set<string>() })));
+      this.startClaimed();
+      if (claimed.length === wanted) this.claimAgain = true;
     } while (this.claimAgain && !this.stopped);
+  }
+
+  /** Moves claimed events into free slots. */
+  private startClaimed(): void {
+    while (!this.stopped && this.running.size < this.config.dispatch.concurrency && this.claimedAhead.length > 0) {
+      const { row, done } = this.claimedAhead.shift() as { row: ClaimedEvent; done: ReadonlySet<string> };
+      const run = this.process(row, done).finally(() => {
+        this.running.delete(row.eventId);
+        this.startClaimed();
+        this.nudge();
+      });
+      this.running.set(row.eventId, run);
+    }
   }
 
   private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<void> {
@@ -145,11 +164,11 @@ export class InboxWorker implements EventDispatcher, OnApplicationBootstrap, Bef
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sweepTimer);
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.dispatch.shutdownTimeoutMs).unref());
-    const outcome = await Promise.race([this.idle().then(() => 'idle' as const), timeout]);
-    if (outcome === 'timeout') {
-      const released = await this.queue.release(this.workerId);
-      this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
-    }
+    // Claimed but not started: not started now either; released below with whatever overruns.
+    this.claimedAhead = [];
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.dispatch.shutdownTimeoutMs).unref());
+    await Promise.race([this.idle(), timeout]);
+    const released = await this.queue.release(this.workerId);
+    if (released > 0) this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
   }
 }
