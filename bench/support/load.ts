@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OmiseEventFactory, SignedDelivery } from './omise-events';
@@ -140,16 +140,7 @@ export async function runPaced(options: PacedOptions): Promise<PacedRun> {
   const send = (dueAt: number): Promise<void> =>
     new Promise((resolve) => {
       const delivery = factory.signed(factory.nextId(label));
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: { ...delivery.headers, 'Content-Length': Buffer.byteLength(delivery.body) },
-        },
-        (res) => {
+      const req = postDelivery(agent, target, delivery, (res) => {
           res.resume();
           res.once('end', () => {
             lastEnd = performance.now();
@@ -269,16 +260,7 @@ export async function runDuplicateStorm(options: StormOptions): Promise<StormRun
 
   const deliver = (delivery: SignedDelivery): Promise<void> =>
     new Promise((resolve) => {
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: { ...delivery.headers, 'Content-Length': Buffer.byteLength(delivery.body) },
-        },
-        (res) => {
+      const req = postDelivery(agent, target, delivery, (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
@@ -314,4 +296,24 @@ export async function runDuplicateStorm(options: StormOptions): Promise<StormRun
   agent.destroy();
   const requests = options.distinctIds * options.copiesPerId;
   return { durationSec, requests, ok2xx, non2xx: requests - ok2xx - errors, errors, storedAnswers, statusCodes };
+}
+
+/** A POST of one signed delivery to the endpoint; the caller writes the body and ends it. */
+function postDelivery(
+  agent: Agent,
+  target: URL,
+  delivery: SignedDelivery,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
+  return request(
+    {
+      agent,
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'POST',
+      headers: { ...delivery.headers, 'Content-Length': Buffer.byteLength(delivery.body) },
+    },
+    onResponse,
+  );
 }
