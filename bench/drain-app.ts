@@ -2,7 +2,7 @@
  * The host the drain benchmark runs the dispatch worker in: the webhooks module alone, with one no-op
  * `@OnEvent('**')` listener, so what is measured is the module's own dispatch cost (claim, handler
  * bookkeeping, finish) and not the demo's domain handlers. Started by run-bench.ts as a child process
- * of the compiled dist (`node dist/bench/drain-app.js`), with an IPC channel: it sends
+ * of the compiled dist (`node build/bench/drain-app.js`), with an IPC channel: it sends
  * `{ type: 'ready' }` once `app.init()` has returned, the worker running.
  *
  * No HTTP listener (an application context): nothing is posted to it, it only drains the table the
@@ -10,7 +10,7 @@
  * `migrationsRun` then finds nothing to do, as a restarted production instance would.
  *
  * It also times the worker's queries, to show where a drained event's time goes: a provider wraps the
- * methods of the worker's DispatchQueue instance (claim, succeededHandlers, recordHandlerRun, finish)
+ * methods of the worker's DispatchStore instance (claim, succeededHandlers, recordHandlerRun, finish)
  * before the worker starts, and samples the pg pool's waiting-client count. Answered on IPC to
  * `{ type: 'profile' }`. The wrappers add a performance.now() pair per call; nothing in src/ changes.
  *
@@ -24,7 +24,7 @@ import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
-import { InboxWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from '../src/webhooks';
+import { DispatchWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from 'omise-nest-webhooks';
 
 const concurrency = process.env.DRAIN_CONCURRENCY ? Number(process.env.DRAIN_CONCURRENCY) : undefined;
 const poolMax = process.env.DRAIN_POOL_MAX ? Number(process.env.DRAIN_POOL_MAX) : undefined;
@@ -69,7 +69,7 @@ class DrainProfiler implements OnModuleInit, OnApplicationShutdown {
   private busySum = 0;
 
   constructor(
-    private readonly worker: InboxWorker,
+    private readonly worker: DispatchWorker,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 

@@ -13,7 +13,7 @@
  *      `dispatch.concurrency` in BENCH_DRAIN_CONCURRENCY; held against the max intake rate of a.
  *
  * Runs compiled (`npm run build` first; `npm run bench` does both) so the app is measured as it would
- * be deployed: `node dist/src/main.js`, no ts-node compiler in its memory or its startup.
+ * be deployed: `node build/demo/main.js`, no ts-node compiler in its memory or its startup.
  *
  * Env (all optional): BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_DB
  * (default bench_omise; dropped and recreated, and BENCH_DB_drain for g), BENCH_SECONDS (length of each
@@ -145,7 +145,7 @@ async function measured<T extends object>(server: Server, run: () => Promise<T>)
 }
 
 function repoRoot(): string {
-  // dist/bench/ when compiled, bench/ under ts-node: the root is the nearest folder with package.json.
+  // build/bench/ when compiled, bench/ under ts-node: the root is the nearest folder with package.json.
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
@@ -179,9 +179,9 @@ async function recreateDatabase(name = BENCH_DB): Promise<{ url: string; serverV
 async function main(): Promise<void> {
   killAllOnExit();
   const root = repoRoot();
-  const appEntry = join(root, 'dist', 'src', 'main.js');
-  const baselineEntry = join(root, 'dist', 'bench', 'baseline-receiver.js');
-  const drainEntry = join(root, 'dist', 'bench', 'drain-app.js');
+  const appEntry = join(root, 'build', 'demo', 'main.js');
+  const baselineEntry = join(root, 'build', 'bench', 'baseline-receiver.js');
+  const drainEntry = join(root, 'build', 'bench', 'drain-app.js');
   for (const entry of [appEntry, baselineEntry, drainEntry]) {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (or \`npm run bench\`, which does)`);
   }
@@ -498,7 +498,7 @@ interface DrainResults {
  * recorded and the others still run: the figures of a–f are not lost to a drain problem.
  */
 async function drainPhase(factory: OmiseEventFactory, secret: string, logDir: string, intakePerSec: number): Promise<DrainResults> {
-  const drainEntry = join(repoRoot(), 'dist', 'bench', 'drain-app.js');
+  const drainEntry = join(repoRoot(), 'build', 'bench', 'drain-app.js');
   const runs: DrainAttempt[] = [];
   const database = await recreateDatabase(`${BENCH_DB}_drain`);
   await migrate(database.url);

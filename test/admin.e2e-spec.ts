@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import request from 'supertest';
-import { AdminModule } from '../src/admin/admin.module';
-import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
+import { AdminModule } from '../demo/admin/admin.module';
+import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 

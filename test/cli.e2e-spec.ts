@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, Like, type Repository } from 'typeorm';
 import { runCli } from '../src/cli/cli';
-import { serializeOmiseEvent } from '../src/testing';
+import { serializeOmiseEvent } from 'omise-nest-webhooks/testing';
 import {
-  decodeWebhookSecret,
   OMISE_WEBHOOK_MIGRATIONS,
   verifyOmiseSignature,
   WebhookEventEntity,
   type OmiseEvent,
   type WebhookEventStatus,
-} from '../src/webhooks';
+} from 'omise-nest-webhooks';
 import { waitFor } from './support/child-app';
 import { startFakeOmiseApi, type FakeApiEvent } from './support/fake-omise-api';
 import { describeOnDatabases, type TestDatabase } from './support/test-databases';
@@ -37,7 +36,9 @@ interface CliRun {
 
 /** None of the developer's own settings reaches the CLI: each test says what it sets. */
 const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-for (const name of ['DATABASE_URL', 'OMISE_WEBHOOK_SECRET', 'OMISE_SECRET_KEY', 'OMISE_API_BASE_URL', 'PORT']) delete cleanEnv[name];
+for (const name of ['DATABASE_URL', 'OMISE_WEBHOOK_SECRET', 'OMISE_WEBHOOK_SECRET_FILE', 'OMISE_WEBHOOK_PATH', 'OMISE_SECRET_KEY', 'OMISE_API_BASE_URL', 'PORT']) {
+  delete cleanEnv[name];
+}
 
 /** The CLI from source in its own process, as a user runs it. */
 function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> {
@@ -122,7 +123,7 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
           signatureHeader: [signature],
           timestampHeader: [timestamp],
           rawBody: bytes,
-          secrets: [decodeWebhookSecret(SECRET)],
+          secrets: [SECRET],
           toleranceSeconds: 300,
           nowSeconds: nowSeconds(),
         }),
@@ -140,11 +141,13 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       expect(await statusOf('evnt_test_no1t4tnemucod0e51mo')).toBeDefined();
     });
 
-    it('signs with --timestamp and the demo dev secret file; without any secret says where one goes', async () => {
+    it("signs with --timestamp and a secret file named in the app's .env; without any secret says where one goes", async () => {
       const devSecret = randomBytes(32).toString('base64');
       const project = join(work, 'project');
       mkdirSync(join(project, 'data'), { recursive: true });
       writeFileSync(join(project, 'data/dev-webhook-secret'), `${devSecret}\n`);
+      // The host app's .env, read from the working directory as its config module would.
+      writeFileSync(join(project, '.env'), 'OMISE_WEBHOOK_SECRET_FILE=./data/dev-webhook-secret\nOMISE_WEBHOOK_PATH=api/webhooks/omise\nPORT=4000\n');
       const file = join(project, 'event.json');
       writeFileSync(file, '{"object":"event"}');
 
@@ -161,16 +164,17 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
           signatureHeader: [signature],
           timestampHeader: ['1700000000'],
           rawBody: readFileSync(file),
-          secrets: [decodeWebhookSecret(devSecret)],
+          secrets: [devSecret],
           toleranceSeconds: 300,
           nowSeconds: 1700000000,
         }),
       ).toEqual({ ok: true });
-      expect(withDevSecret.stderr).toContain('./data/dev-webhook-secret');
+      expect(withDevSecret.stderr).toContain('with the secret from ./data/dev-webhook-secret');
+      expect(withDevSecret.stdout).toContain('curl -i http://localhost:4000/api/webhooks/omise');
       expect(withDevSecret.stdout + withDevSecret.stderr).not.toContain(devSecret);
 
       expect(withoutSecret).toMatchObject({ code: 1, stdout: '' });
-      expect(withoutSecret.stderr).toMatch(/no webhook secret: pass --secret, set OMISE_WEBHOOK_SECRET, or start the demo .*\.\/data\/dev-webhook-secret/);
+      expect(withoutSecret.stderr).toContain('no webhook secret: pass --secret or --secret-file, or set OMISE_WEBHOOK_SECRET (or OMISE_WEBHOOK_SECRET_FILE)');
     });
   });
 
@@ -214,7 +218,7 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       expect(refused.stdout).toMatch(/^401 Unauthorized$/m);
       expect(refused.stdout).toContain('"reason":"signature_mismatch"');
       expect(unreachable.code).toBe(1);
-      expect(unreachable.stderr).toContain(`could not reach ${nobody} (ECONNREFUSED); is the app running (npm start)?`);
+      expect(unreachable.stderr).toContain(`could not reach ${nobody} (ECONNREFUSED); is the app running, and is the URL right (--url, --path)?`);
     });
   });
 
@@ -363,7 +367,7 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       const api = await startFakeOmiseApi({ secretKey, events: [...listed.values()] });
       try {
         const forward = (key: string) =>
-          run(['forward', '--once', '--api-base', api.url, '--to', url, '--since', '2015-01-01T00:00:00Z'], { OMISE_SECRET_KEY: key });
+          run(['forward', '--once', '--api-base', api.url, '--url', url, '--since', '2015-01-01T00:00:00Z'], { OMISE_SECRET_KEY: key });
 
         const result = await forward(secretKey);
 
@@ -420,10 +424,19 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       [['export'], '--dir is required'],
       [['forward', '--once'], 'the Omise secret key is required'],
       [['forward', '--secret-key', 'pkey_test_1'], 'that is a public key (pkey_…)'],
+      [['events', '--database-url', 'redis://127.0.0.1/0'], '--database-url must start with postgres://, mysql://, mariadb:// or sqlite:'],
     ])('%j exits 2: %s', async (args, message) => {
       const result = await cliInProcess(args);
       expect(result).toMatchObject({ code: 2, stdout: '' });
       expect(result.stderr).toContain(message);
+    });
+
+    it('names the setting to give when there is no database or secret', async () => {
+      const [noDatabase, noSecret] = await Promise.all([cliInProcess(['events']), cliInProcess(['trigger', 'charge.complete'])]);
+      expect(noDatabase).toMatchObject({ code: 1, stdout: '' });
+      expect(noDatabase.stderr).toContain("no database: pass --database-url or set DATABASE_URL (in the environment or .env) to the app's database");
+      expect(noSecret).toMatchObject({ code: 1, stdout: '' });
+      expect(noSecret.stderr).toContain('no webhook secret: pass --secret or --secret-file, or set OMISE_WEBHOOK_SECRET');
     });
 
     it.each(['sign', 'trigger', 'replay', 'events', 'prune', 'export', 'forward'])('%s --help prints its usage and exits 0', async (command) => {

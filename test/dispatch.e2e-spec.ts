@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { WebhookInbox, type OmiseEvent } from '../src/webhooks';
-import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
+import { WebhookAdmin, type OmiseEvent } from 'omise-nest-webhooks';
+import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
@@ -122,7 +122,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
     await expect(eventRow(t.dataSource, id)).resolves.toMatchObject({ status: 'dead' });
 
     t.app.get(PayoutMailer).fixed = true;
-    await expect(t.app.get(WebhookInbox).replay({ eventId: id })).resolves.toBe(1);
+    await expect(t.app.get(WebhookAdmin).replay({ eventId: id })).resolves.toBe(1);
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
     expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(1);
   });
@@ -130,7 +130,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   it('replays a processed event only when forced, and then runs every handler again', async () => {
     const id = await deliver(buildOmiseEvent('transfer.pay'));
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
-    const inbox = t.app.get(WebhookInbox);
+    const inbox = t.app.get(WebhookAdmin);
     await expect(inbox.replay({ eventId: id })).resolves.toBe(0);
     await expect(inbox.replay({ eventId: id }, { force: true })).resolves.toBe(1);
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });

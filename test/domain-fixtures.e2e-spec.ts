@@ -6,14 +6,14 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { ChargeRefundEntity } from '../src/charges/charge-refund.entity';
-import { ChargeEntity } from '../src/charges/charge.entity';
-import { DisputeEntity } from '../src/disputes/dispute.entity';
-import { ScheduleEntity } from '../src/schedules/schedule.entity';
-import { signOmiseWebhook } from '../src/testing';
-import { TransferEntity } from '../src/transfers/transfer.entity';
-import { InboxWorker, WebhookEventEntity, WebhooksConfig } from '../src/webhooks';
+import { AppModule } from '../demo/app.module';
+import { ChargeRefundEntity } from '../demo/charges/charge-refund.entity';
+import { ChargeEntity } from '../demo/charges/charge.entity';
+import { DisputeEntity } from '../demo/disputes/dispute.entity';
+import { ScheduleEntity } from '../demo/schedules/schedule.entity';
+import { signOmiseWebhook } from 'omise-nest-webhooks/testing';
+import { TransferEntity } from '../demo/transfers/transfer.entity';
+import { DispatchWorker, WebhookEventEntity } from 'omise-nest-webhooks';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { SECRET } from './support/webhooks-test-app';
 
@@ -74,7 +74,7 @@ interface DemoApp {
   app: INestApplication;
   server: Server;
   dataSource: DataSource;
-  worker: InboxWorker;
+  worker: DispatchWorker;
 }
 
 /**
@@ -92,10 +92,9 @@ async function startDemoApp(db: TestDatabase): Promise<DemoApp> {
       rawBody: true,
       logger: process.env.TEST_LOGS ? ['error', 'warn'] : false,
     });
-    app.useBodyParser('json', { limit: app.get(WebhooksConfig).maxBodyBytes });
     await app.init();
     await app.listen(0, '127.0.0.1');
-    return { app, server: app.getHttpServer(), dataSource: app.get(DataSource), worker: app.get(InboxWorker) };
+    return { app, server: app.getHttpServer(), dataSource: app.get(DataSource), worker: app.get(DispatchWorker) };
   } finally {
     for (const [name, value] of saved) {
       if (value === undefined) Reflect.deleteProperty(process.env, name);

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { buildOmiseEvent, postOmiseEvent, signOmiseWebhook } from '../src/testing';
+import { buildOmiseEvent, postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import { eventBody, postTogether } from './support/omise-events';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { countStored, SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
 const PATH = '/webhooks/omise';
-const MAX_BODY_BYTES = 64 * 1024;
+// Under 64 KiB, the most MySQL's TEXT body column holds.
+const MAX_BODY_BYTES = 60 * 1024;
 // As text: supertest would re-serialize a Buffer as JSON. The string's UTF-8 bytes are the file's bytes.
 const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'), 'utf8');
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_MIGRATIONS } from '../src/webhooks';
-import { signOmiseWebhook } from '../src/testing';
+import { OMISE_WEBHOOK_MIGRATIONS } from 'omise-nest-webhooks';
+import { signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import { createEffectsTable, startChildApp, waitFor, type ChildApp } from './support/child-app';
 import { eventBody } from './support/omise-events';
 import { describeOnDatabases, testDatabases, type TestDatabase } from './support/test-databases';

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
-import { buildOmiseEvent, postOmiseEvent, serializeOmiseEvent, signOmiseWebhook } from '../src/testing';
+import { buildOmiseEvent, postOmiseEvent, serializeOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import {
-  decodeWebhookSecret,
   OMISE_EVENT_KEYS,
   OMISE_EVENT_OBJECTS,
   parseOmiseEvent,
   verifyOmiseSignature,
   type OmiseEventKey,
-} from '../src/webhooks';
+} from 'omise-nest-webhooks';
 import { describeOnDatabases, type TestDatabase } from './support/test-databases';
 import { SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
@@ -134,7 +133,7 @@ describe('signatures made by the kit', () => {
       signatureHeader: sent.distinct['omise-signature'],
       timestampHeader: sent.distinct['omise-signature-timestamp'],
       rawBody: sent.body,
-      secrets: [decodeWebhookSecret(secret)],
+      secrets: [secret],
       toleranceSeconds: 300,
       nowSeconds: now,
     });
@@ -172,7 +171,7 @@ describe('signatures made by the kit', () => {
     const input = {
       signatureHeader: [headers['Omise-Signature']],
       timestampHeader: [headers['Omise-Signature-Timestamp']],
-      secrets: [decodeWebhookSecret(SECRET)],
+      secrets: [SECRET],
       toleranceSeconds: 300,
       nowSeconds: 1_700_000_000,
     };

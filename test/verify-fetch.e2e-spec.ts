@@ -1,4 +1,4 @@
-import { buildOmiseEvent, postOmiseEvent } from '../src/testing';
+import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { startFakeOmiseApi, type FakeOmiseApi } from './support/fake-omise-api';
 import { testDatabases, type TestDatabase } from './support/test-databases';
 import { countStored, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';

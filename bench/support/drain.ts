@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_MIGRATIONS } from '../../src/webhooks';
+import { OMISE_WEBHOOK_MIGRATIONS } from 'omise-nest-webhooks';
 import type { DrainProfile } from '../drain-app';
 import type { OmiseEventFactory } from './omise-events';
 import { cpuSecondsOf, logTail, machineBusySeconds, postgresCpuSeconds, startServer, stopServer, type ShutdownOutcome } from './processes';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signOmiseWebhook, type OmiseWebhookHeaders } from '../../src/testing';
+import { signOmiseWebhook, type OmiseWebhookHeaders } from 'omise-nest-webhooks/testing';
 
 /**
  * A real-shaped charge.create payload (~2 KB), not a toy body. The bench keeps its own copy (taken from

@@ -44,7 +44,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run \`omise-webhooks <command> --help\` for a command's options.
-The database commands use DATABASE_URL, as the app does (unset: ./data/omise-webhooks.sqlite).
+The database commands read DATABASE_URL (or --database-url); the others post to the app's
+endpoint. The environment includes ./.env, as an app's config module reads it.
 Exit codes: 0 done, 1 failed, 2 wrong command line.
 `;
 

@@ -3,7 +3,11 @@
  * `omise-webhooks`: the operator's and developer's command line for the webhooks module
  * (`npx omise-webhooks --help`). From source: `npm run cli -- <command>`.
  */
+import { config } from 'dotenv';
 import { runCli } from './cli';
+
+// The working directory's .env, as the host app's config module reads it; the environment wins.
+config({ quiet: true });
 
 // A reader that stops early (`omise-webhooks events | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

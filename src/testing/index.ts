@@ -1,6 +1,6 @@
-// Helpers for tests of applications that use the webhooks module: sign, build and post Omise events.
-export { signOmiseWebhook, type OmiseWebhookHeaders, type SignOptions } from './sign-omise-webhook';
+// omise-nest-webhooks/testing: build, sign and post Omise events in a host app's tests.
 export { buildOmiseEvent, type DeepPartial, type OmiseEventOverrides } from './omise-event-factory';
 export { omiseId } from './omise-objects';
-export { serializeOmiseEvent } from './serialize-omise-event';
-export { postOmiseEvent, type PostOmiseEventOptions } from './post-omise-event';
+export { postOmiseEvent, type OmiseEventRequest, type PostOmiseEventOptions } from './post-omise-event';
+// The wire format, here too, so a test imports everything it needs from one place.
+export { serializeOmiseEvent, signOmiseWebhook, type OmiseWebhookHeaders, type SignOptions } from '..';

@@ -1,4 +1,4 @@
-import type { OmiseEventCatalogue, OmiseEventKey, OmiseEventOf } from '../webhooks/events/omise-event-catalogue';
+import type { OmiseEventCatalogue, OmiseEventKey, OmiseEventOf } from '..';
 import {
   card,
   charge,

@@ -16,7 +16,7 @@ import type {
   OmiseScheduleStatus,
   OmiseTime,
   OmiseTransfer,
-} from '../webhooks/events/omise-event-catalogue';
+} from '..';
 
 /*
  * Realistic objects for the `data` of test events, one builder per object kind. The fields, their

@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:net';
-import request from 'supertest';
-import { DEFAULT_WEBHOOK_PATH } from '../webhooks/webhooks.options';
-import { serializeOmiseEvent } from './serialize-omise-event';
-import { signOmiseWebhook, type SignOptions } from './sign-omise-webhook';
+import type supertest from 'supertest';
+import { DEFAULT_WEBHOOK_PATH, serializeOmiseEvent, signOmiseWebhook, type SignOptions } from '..';
+import { requireOptionalPeer } from '../optional-peer';
+
+/** A supertest request: chain `.expect(200)` and the rest as with any supertest call. */
+export type OmiseEventRequest = ReturnType<ReturnType<typeof supertest>['post']>;
 
 export interface PostOmiseEventOptions extends SignOptions {
   /** The webhook secret(s) to sign with, base64 as the dashboard shows them; several as during a rotation. */
@@ -20,9 +22,10 @@ export interface PostOmiseEventOptions extends SignOptions {
 /**
  * POSTs an event to the webhook endpoint as Omise would: `event` serialized the way Omise writes it
  * (or a string sent byte for byte, for payloads the factory cannot make), signed with `secret` over
- * exactly those bytes. Resolves to the supertest response; chain `.expect(200)` like any supertest call.
+ * exactly those bytes. Needs `supertest` (a dev dependency of the host's tests).
  */
-export function postOmiseEvent(target: INestApplication | Server, event: object | string, options: PostOmiseEventOptions): request.Test {
+export function postOmiseEvent(target: INestApplication | Server, event: object | string, options: PostOmiseEventOptions): OmiseEventRequest {
+  const request = requireOptionalPeer<typeof supertest>('supertest', 'postOmiseEvent (omise-nest-webhooks/testing)', true);
   const body = typeof event === 'string' ? event : serializeOmiseEvent(event);
   const path = `/${(options.path ?? DEFAULT_WEBHOOK_PATH).replace(/^\/+/, '')}`;
   const headers = { ...signOmiseWebhook(body, options.secret, { timestamp: options.timestamp }), ...options.headers };

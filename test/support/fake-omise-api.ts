@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serializeOmiseEvent } from '../../src/testing/serialize-omise-event';
+import { serializeOmiseEvent } from 'omise-nest-webhooks';
 
 /** A stored event: at least an id and a creation time under either API version's name. */
 export type FakeApiEvent = Record<string, unknown> & { id: string; created_at?: string; created?: string };

@@ -62,8 +62,9 @@ const mariadb: TestDatabaseKind = {
     const url = new URL(MARIADB_ADMIN_URL);
     url.pathname = `/${name}`;
     return {
-      options: { type: 'mysql', url: url.toString(), timezone: 'Z', charset: 'utf8mb4_bin' },
-      url: url.toString(),
+      // type mariadb: TypeORM reads MariaDB's schema right only when told it is MariaDB.
+      options: { type: 'mariadb', url: url.toString(), timezone: 'Z', charset: 'utf8mb4_bin' },
+      url: url.toString().replace(/^mysql:/, 'mariadb:'),
       drop: () => withMariadb((connection) => connection.query(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
     };
   },

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
-import { InboxWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from '../../src/webhooks';
+import { DispatchWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from 'omise-nest-webhooks';
 import type { TestDatabase } from './test-databases';
 
 /** Test secrets (base64, like the dashboard's). */
@@ -40,7 +40,7 @@ export interface WebhooksTestApp {
   server: Server;
   dataSource: DataSource;
   emitted: EmittedEvents;
-  worker: InboxWorker;
+  worker: DispatchWorker;
   close(): Promise<void>;
 }
 
@@ -50,18 +50,19 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   providers?: Provider[];
   /** More modules of the host app. */
   imports?: ModuleMetadata['imports'];
+  /** How the host makes the tables: the module's migrations (default) or TypeORM's synchronize. */
+  schema?: 'migrations' | 'synchronize';
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], imports = [], ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], schema = 'migrations', ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
         ...db.options,
         autoLoadEntities: true,
-        migrations: [...OMISE_WEBHOOK_MIGRATIONS],
-        migrationsRun: true,
+        ...(schema === 'migrations' ? { migrations: [...OMISE_WEBHOOK_MIGRATIONS], migrationsRun: true } : { synchronize: true }),
       }),
       EventEmitterModule.forRoot({ wildcard: true }),
       WebhooksModule.forRoot({ secrets: [SECRET], ...moduleOptions }),
@@ -80,7 +81,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     get emitted() {
       return app.get(EmittedEvents);
     },
-    worker: app.get(InboxWorker),
+    worker: app.get(DispatchWorker),
     close: () => app.close(),
   };
 }

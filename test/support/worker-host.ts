@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { databaseOptionsFromUrl } from '../../src/config/database.config';
-import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent } from '../../src/webhooks';
+import { databaseOptionsFromUrl } from '../../demo/config/database.config';
+import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent } from '../../src';
 
 const env = (name: string): string => {
   const value = process.env[name];

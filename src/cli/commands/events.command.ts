@@ -1,10 +1,11 @@
-import type { WebhookEventEntity } from '../../webhooks/inbox/webhook-event.entity';
+import type { WebhookEventEntity } from '../../store/webhook-event.entity';
 import { parseCommandArgs, type CliCommand } from '../cli-command';
-import { InboxDatabase } from '../support/inbox-database';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 import { positiveInt, statuses } from '../support/option-values';
 import { textTable, truncate } from '../support/text-table';
 
 const options = {
+  ...DATABASE_OPTIONS,
   status: { type: 'string', multiple: true },
   key: { type: 'string' },
   limit: { type: 'string' },
@@ -12,10 +13,9 @@ const options = {
 } as const;
 
 export const eventsCommand: CliCommand = {
-  help: `Usage: omise-webhooks events [--status S] [--key PATTERN] [--limit N] [--json]
+  help: `Usage: omise-webhooks events [--status S] [--key PATTERN] [--limit N] [--json] [--database-url URL]
 
-Lists the events stored in the app's database (DATABASE_URL; unset: ./data/omise-webhooks.sqlite),
-newest first: id, key, status, attempts, times and the last handler error. Never the bodies (they
+Lists the events stored in the app's database, newest first: id, key, status, attempts, times and the last handler error. Never the bodies (they
 may carry card data): use \`omise-webhooks export\` for those.
 
 Options:
@@ -23,14 +23,15 @@ Options:
                    comma-separated
   --key PATTERN    a key, * as a wildcard (charge.*)
   --limit N        at most N events (default 100)
-  --json           one JSON object per line (JSON Lines), for jq and scripts`,
+  --json           one JSON object per line (JSON Lines), for jq and scripts
+${DATABASE_HELP}`,
 
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
     const limit = values.limit === undefined ? 100 : positiveInt('--limit', values.limit);
     const selection = { statuses: statuses(values.status), key: values.key };
 
-    const db = await InboxDatabase.open(env);
+    const db = await StoreConnection.open(values, env);
     let events: WebhookEventEntity[];
     try {
       events = await db.list(selection, limit);

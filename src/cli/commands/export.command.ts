@@ -1,27 +1,29 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliFailure, eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import { InboxDatabase } from '../support/inbox-database';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 import { statuses } from '../support/option-values';
 import { BATCH_SIZE, ProgressBar } from '../support/progress-bar';
 
 const options = {
+  ...DATABASE_OPTIONS,
   dir: { type: 'string' },
   status: { type: 'string', multiple: true },
   key: { type: 'string' },
 } as const;
 
 export const exportCommand: CliCommand = {
-  help: `Usage: omise-webhooks export --dir DIR [--status S] [--key PATTERN]
+  help: `Usage: omise-webhooks export --dir DIR [--status S] [--key PATTERN] [--database-url URL]
 
 Writes the raw body of each stored event, byte for byte as it was received and signed, to
-DIR/<event_id>.json (made if missing; existing files are overwritten). Reads the app's database
-(DATABASE_URL; unset: ./data/omise-webhooks.sqlite). Bodies may carry card data: keep DIR private.
+DIR/<event_id>.json (made if missing; existing files are overwritten). Bodies may carry card
+data: keep DIR private.
 
 Options:
   --dir DIR        where to write (required)
   --status S       only these statuses; repeatable or comma-separated
-  --key PATTERN    only this key, * as a wildcard (charge.*)`,
+  --key PATTERN    only this key, * as a wildcard (charge.*)
+${DATABASE_HELP}`,
 
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
@@ -29,7 +31,7 @@ Options:
     const dir = values.dir;
     const selection = { statuses: statuses(values.status), key: values.key };
 
-    const db = await InboxDatabase.open(env);
+    const db = await StoreConnection.open(values, env);
     let written = 0;
     try {
       try {

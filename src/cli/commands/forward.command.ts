@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serializeOmiseEvent } from '../../testing/serialize-omise-event';
+import { serializeOmiseEvent } from '../../wire/serialize-omise-event';
 import { CliFailure, eventCount, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError, type CliCommand, type CliIo } from '../cli-command';
 import { OmiseEventsClient, SecretKeyRefused, type ListedEvent } from '../support/omise-events-client';
 import { duration, httpUrl, isoTime } from '../support/option-values';
-import { defaultWebhookUrl, deliverEvent, resolveWebhookSecret } from '../support/webhook-delivery';
+import { deliverEvent, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
-  to: { type: 'string' },
+  ...ENDPOINT_OPTIONS,
   'api-base': { type: 'string' },
   'secret-key': { type: 'string' },
-  secret: { type: 'string' },
   since: { type: 'string' },
   interval: { type: 'string' },
   once: { type: 'boolean' },
@@ -21,8 +20,8 @@ const START_WINDOW_MS = 60_000;
 const PAGE_SIZE = 100;
 
 export const forwardCommand: CliCommand = {
-  help: `Usage: omise-webhooks forward [--to URL] [--secret-key skey_…] [--api-base URL] [--secret S]
-                              [--since ISO] [--interval 5s] [--once]
+  help: `Usage: omise-webhooks forward [--secret-key skey_…] [--api-base URL] [--since ISO] [--interval 5s]
+                              [--once] [--url U | --path P] [--secret S | --secret-file F]
 
 For development without a public URL: polls the Omise Events API
 (GET {api-base}/events?order=chronological&from=…) and POSTs each event not yet forwarded to the
@@ -30,14 +29,12 @@ local endpoint, pretty-printed and signed with the local webhook secret, as Omis
 it. Forwarded ids are remembered while it runs. Ctrl-C stops it.
 
 Options:
-  --to URL            local endpoint (default: http://localhost:$PORT/webhooks/omise)
   --secret-key KEY    Omise secret API key, skey_… (default: OMISE_SECRET_KEY). Never printed.
   --api-base URL      default: OMISE_API_BASE_URL, else https://api.omise.co
-  --secret S          local webhook secret to sign with (default: first of OMISE_WEBHOOK_SECRET,
-                      else the demo's ./data/dev-webhook-secret)
   --since ISO         forward events created at or after this time (default: a minute ago)
   --interval D        time between polls (default 5s)
-  --once              forward one page (up to ${PAGE_SIZE} events) and exit: 1 if any delivery failed`,
+  --once              forward one page (up to ${PAGE_SIZE} events) and exit: 1 if any delivery failed
+${ENDPOINT_HELP}`,
 
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
@@ -45,10 +42,10 @@ Options:
     if (!secretKey) throw new UsageError('the Omise secret key is required: --secret-key skey_… or OMISE_SECRET_KEY');
     if (secretKey.startsWith('pkey_')) throw new UsageError('that is a public key (pkey_…): the Events API needs the secret key (skey_…)');
     const apiBase = httpUrl('--api-base', values['api-base'] ?? (env.OMISE_API_BASE_URL || 'https://api.omise.co'));
-    const to = httpUrl('--to', values.to ?? defaultWebhookUrl(env));
+    const to = webhookUrl(values, env);
     const interval = duration('--interval', values.interval ?? '5s');
     const since = values.since === undefined ? new Date(Date.now() - START_WINDOW_MS) : isoTime('--since', values.since);
-    const { secret } = resolveWebhookSecret(values.secret, env);
+    const { secret } = resolveWebhookSecret(values, env);
     const forwarder = new EventForwarder(new OmiseEventsClient(apiBase, secretKey), to, secret, since, io);
 
     if (values.once) {

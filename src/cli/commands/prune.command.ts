@@ -1,26 +1,28 @@
 import { eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import { InboxDatabase } from '../support/inbox-database';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 import { duration, statuses } from '../support/option-values';
 import { BATCH_SIZE, ProgressBar } from '../support/progress-bar';
 
 const options = {
+  ...DATABASE_OPTIONS,
   'older-than': { type: 'string' },
   status: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
 } as const;
 
 export const pruneCommand: CliCommand = {
-  help: `Usage: omise-webhooks prune --older-than 30d [--status S] [--dry-run]
+  help: `Usage: omise-webhooks prune --older-than 30d [--status S] [--dry-run] [--database-url URL]
 
-Deletes events received longer ago than --older-than from the app's database (DATABASE_URL;
-unset: ./data/omise-webhooks.sqlite), with their handler runs, ${BATCH_SIZE} at a time.
+Deletes events received longer ago than --older-than from the app's database, with their handler
+runs, ${BATCH_SIZE} at a time.
 
 Options:
   --older-than D   age, such as 30d, 12h, 90m or 2w (required)
   --status S       which statuses to delete; repeatable or comma-separated. Default: processed
                    and ignored only. pending, processing, failed and dead events are kept unless
                    named here: they are work not yet done.
-  --dry-run        print how many events would be deleted, delete nothing`,
+  --dry-run        print how many events would be deleted, delete nothing
+${DATABASE_HELP}`,
 
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
@@ -30,7 +32,7 @@ Options:
     const selection = { statuses: deleting, until: cutoff };
     const what = (count: number) => `${eventCount(count)} (${deleting.join(', ')}) received before ${cutoff.toISOString()}`;
 
-    const db = await InboxDatabase.open(env);
+    const db = await StoreConnection.open(values, env);
     try {
       const total = await db.count(selection);
       if (values['dry-run']) {

@@ -1,10 +1,11 @@
-import type { WebhookEventStatus } from '../../webhooks/inbox/webhook-event.entity';
+import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { CliFailure, eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import { InboxDatabase, type EventSelection } from '../support/inbox-database';
-import { EVENT_STATUSES, isoTime } from '../support/option-values';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection, type EventSelection } from '../support/store-connection';
+import { isoTime } from '../support/option-values';
 import { batches, ProgressBar } from '../support/progress-bar';
 
 const options = {
+  ...DATABASE_OPTIONS,
   dead: { type: 'boolean' },
   key: { type: 'string' },
   since: { type: 'string' },
@@ -17,8 +18,7 @@ export const replayCommand: CliCommand = {
        omise-webhooks replay --dead [--force]
        omise-webhooks replay [--key PATTERN] [--since ISO] [--until ISO] [--force]
 
-Re-queues stored events in the app's database (DATABASE_URL; unset: ./data/omise-webhooks.sqlite)
-with the module's own replay. The running app's worker picks them up at its next sweep (every 5 s
+Re-queues stored events in the app's database with the module's own replay. The running app's worker picks them up at its next sweep (every 5 s
 by default). Prints how many were re-queued; a progress bar on stderr when there are many.
 
   <event-id>        one event
@@ -28,6 +28,7 @@ by default). Prints how many were re-queued; a progress bar on stderr when there
   --until ISO       received before this time
   --force           also re-run processed and ignored events, and every handler, not only those
                     that have not succeeded yet
+${DATABASE_HELP}
 
 Without --force, processed and ignored events are left alone and handlers that succeeded are
 not run again. An event being processed right now is never touched.`,
@@ -44,7 +45,7 @@ not run again. An event being processed right now is never touched.`,
       until: values.until === undefined ? undefined : isoTime('--until', values.until),
     };
 
-    const db = await InboxDatabase.open(env);
+    const db = await StoreConnection.open(values, env);
     try {
       if (positionals.length > 0) {
         await replayOne(db, positionals[0], force);
@@ -69,14 +70,14 @@ not run again. An event being processed right now is never touched.`,
 };
 
 /**
- * The statuses the module's replay takes (DispatchQueue.replayCondition): never one being processed,
+ * The statuses the module's replay takes (DispatchStore.replayCondition): never one being processed,
  * and without force not the finished ones either. It checks each event again as it re-queues it.
  */
 function replayable(force: boolean): readonly WebhookEventStatus[] {
-  return force ? EVENT_STATUSES.filter((status) => status !== 'processing') : ['failed', 'dead', 'pending'];
+  return force ? WEBHOOK_EVENT_STATUSES.filter((status) => status !== 'processing') : ['failed', 'dead', 'pending'];
 }
 
-async function replayOne(db: InboxDatabase, eventId: string, force: boolean): Promise<void> {
+async function replayOne(db: StoreConnection, eventId: string, force: boolean): Promise<void> {
   if ((await db.queue.replay({ eventId }, force)) > 0) return;
   // Nothing was re-queued: say why, so the operator knows what to do next.
   const row = await db.events.findOne({ where: { eventId }, select: { eventId: true, status: true } });

@@ -1,27 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { signOmiseWebhook } from '../../testing/sign-omise-webhook';
+import { signOmiseWebhook } from '../../wire/sign-omise-webhook';
 import { CliFailure, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import { httpUrl } from '../support/option-values';
-import { defaultWebhookUrl, resolveWebhookSecret } from '../support/webhook-delivery';
+import { ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
-  secret: { type: 'string' },
+  ...ENDPOINT_OPTIONS,
   timestamp: { type: 'string' },
-  url: { type: 'string' },
 } as const;
 
 export const signCommand: CliCommand = {
-  help: `Usage: omise-webhooks sign <file> [--secret S] [--timestamp T] [--url U]
+  help: `Usage: omise-webhooks sign <file> [--timestamp T] [--url U | --path P] [--secret S | --secret-file F]
 
 Signs the exact bytes of <file> as Omise signs a delivery and prints the three headers, then a
 curl command that sends the file unchanged (--data-binary @file).
 
 Options:
-  --secret S      webhook secret (base64, as in the Omise dashboard). Default: the first of
-                  OMISE_WEBHOOK_SECRET, else the demo's ./data/dev-webhook-secret
-  --timestamp T   Unix seconds to sign with (default: now). The receiver accepts a signature
-                  for 300 s either side of its timestamp by default: sign again after that.
-  --url U         where the curl command posts (default: http://localhost:$PORT/webhooks/omise)
+  --timestamp T      Unix seconds to sign with (default: now). The receiver accepts a signature
+                     for 300 s either side of its timestamp by default: sign again after that.
+${ENDPOINT_HELP}
 
 The secret itself is never printed.`,
 
@@ -29,8 +25,8 @@ The secret itself is never printed.`,
     const { values, positionals } = parseCommandArgs(args, options, { min: 1, max: 1, names: '<file>' });
     const file = positionals[0];
     const timestamp = values.timestamp === undefined ? undefined : unixSeconds(values.timestamp);
-    const url = httpUrl('--url', values.url ?? defaultWebhookUrl(env));
-    const { secret, source } = resolveWebhookSecret(values.secret, env);
+    const url = webhookUrl(values, env);
+    const { secret, source } = resolveWebhookSecret(values, env);
     let body: Buffer;
     try {
       body = readFileSync(file);

@@ -1,32 +1,29 @@
 import { buildOmiseEvent, type OmiseEventOverrides } from '../../testing/omise-event-factory';
-import { serializeOmiseEvent } from '../../testing/serialize-omise-event';
-import { isOmiseEventKey, OMISE_EVENT_KEYS } from '../../webhooks/events/omise-event-catalogue';
+import { serializeOmiseEvent } from '../../wire/serialize-omise-event';
+import { isOmiseEventKey, OMISE_EVENT_KEYS } from '../../events/omise-event-catalogue';
 import { EXIT_FAILURE, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
 import { closeMatches } from '../support/close-matches';
-import { httpUrl } from '../support/option-values';
 import { parseAssignment, setPath, throughArray } from '../support/set-path';
-import { defaultWebhookUrl, deliverEvent, resolveWebhookSecret } from '../support/webhook-delivery';
+import { deliverEvent, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
-  url: { type: 'string' },
-  secret: { type: 'string' },
+  ...ENDPOINT_OPTIONS,
   set: { type: 'string', multiple: true },
 } as const;
 
 export const triggerCommand: CliCommand = {
-  help: `Usage: omise-webhooks trigger <event-key> [--url U] [--secret S] [--set path=value …]
+  help: `Usage: omise-webhooks trigger <event-key> [--set path=value …] [--url U | --path P]
+                                           [--secret S | --secret-file F]
 
 Builds a realistic event for <event-key> (an Omise event envelope with the object that key
 carries, in the state it announces), pretty-prints it as Omise does, signs it and POSTs it.
 Prints the HTTP status and the answer; exits 1 when the answer is not 2xx.
 
 Options:
-  --url U            endpoint (default: http://localhost:$PORT/webhooks/omise)
-  --secret S         webhook secret (default: first of OMISE_WEBHOOK_SECRET, else the demo's
-                     ./data/dev-webhook-secret)
   --set path=value   change a field before signing; repeatable. A dot path from the event
                      (data.amount=5000, data.metadata.order_id=A-17, id=evnt_test_mine); the
                      value is parsed as JSON when it is JSON, else taken as a string.
+${ENDPOINT_HELP}
 
 Event keys:
 ${columns(OMISE_EVENT_KEYS)}`,
@@ -40,9 +37,9 @@ ${columns(OMISE_EVENT_KEYS)}`,
         `unknown event key "${key}". ${close.length > 0 ? `Close keys: ${close.join(', ')}.` : 'See the list of keys in --help.'}`,
       );
     }
-    const url = httpUrl('--url', values.url ?? defaultWebhookUrl(env));
+    const url = webhookUrl(values, env);
     const assignments = (values.set ?? []).map(parseAssignment);
-    const { secret } = resolveWebhookSecret(values.secret, env);
+    const { secret } = resolveWebhookSecret(values, env);
 
     // Most --set values go to the factory as overrides, so what it derives follows them (data.amount →
     // fees and net, data.id → data.location). Its merge replaces arrays whole, so paths into an array

@@ -1,4 +1,4 @@
-import type { WebhookEventStatus } from '../../webhooks/inbox/webhook-event.entity';
+import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { UsageError } from '../cli-command';
 
 /*
@@ -42,15 +42,13 @@ export function httpUrl(flag: string, value: string): string {
   return value;
 }
 
-export const EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending', 'processing', 'processed', 'failed', 'dead', 'ignored'];
-
 /** `--status`, repeatable or comma-separated (`--status dead,failed`). */
 export function statuses(values: readonly string[] | undefined): WebhookEventStatus[] | undefined {
   if (values === undefined) return undefined;
   const named = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
   for (const status of named) {
-    if (!(EVENT_STATUSES as readonly string[]).includes(status)) {
-      throw new UsageError(`--status must be one of ${EVENT_STATUSES.join(', ')}, got "${status}"`);
+    if (!(WEBHOOK_EVENT_STATUSES as readonly string[]).includes(status)) {
+      throw new UsageError(`--status must be one of ${WEBHOOK_EVENT_STATUSES.join(', ')}, got "${status}"`);
     }
   }
   if (named.length === 0) throw new UsageError('--status needs a value');

@@ -1,8 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { DEV_SECRET_FILE } from '../../config/dev-secret';
-import { signOmiseWebhook } from '../../testing/sign-omise-webhook';
-import { decodeWebhookSecret } from '../../webhooks/signature/verify-omise-signature';
+// The library's files, not its barrel: the barrel loads all of Nest, which would double the time
+// every command takes to start.
+import { DEFAULT_WEBHOOK_PATH } from '../../webhooks.options';
+import { decodeWebhookSecret } from '../../wire/omise-signature';
+import { signOmiseWebhook } from '../../wire/sign-omise-webhook';
 import { CliFailure, UsageError } from '../cli-command';
+import { httpUrl } from './option-values';
+
+/** The options of every command that posts to the app. */
+export const ENDPOINT_OPTIONS = {
+  url: { type: 'string' },
+  path: { type: 'string' },
+  secret: { type: 'string' },
+  'secret-file': { type: 'string' },
+} as const;
+
+export const ENDPOINT_HELP = `  --url U            the app's webhook endpoint (default: http://localhost:$PORT/<path>, PORT
+                     from the environment or 3000)
+  --path P           the endpoint's path, with any global prefix: api/webhooks/omise
+                     (default: OMISE_WEBHOOK_PATH, else ${DEFAULT_WEBHOOK_PATH})
+  --secret S         webhook secret, base64 as in the Omise dashboard (default: the first of
+                     OMISE_WEBHOOK_SECRET)
+  --secret-file F    a file holding the secret (default: OMISE_WEBHOOK_SECRET_FILE)`;
 
 /** The webhook secret to sign with, and where it came from (named in messages; the secret never is). */
 export interface WebhookSecret {
@@ -11,23 +30,28 @@ export interface WebhookSecret {
 }
 
 /**
- * The secret the local app verifies with, found the way the app finds it: `--secret`, else the first
- * of OMISE_WEBHOOK_SECRET (the one a rotation signs with first), else the development secret the
- * demo generated into ./data/dev-webhook-secret.
+ * The secret the app verifies with: `--secret`, `--secret-file`, else the first of
+ * OMISE_WEBHOOK_SECRET (the one a rotation signs with first), else the file OMISE_WEBHOOK_SECRET_FILE
+ * names (a mounted secret). The environment includes the working directory's `.env`.
  */
-export function resolveWebhookSecret(flag: string | undefined, env: NodeJS.ProcessEnv): WebhookSecret {
-  if (flag !== undefined) return checked(flag, '--secret', UsageError);
+export function resolveWebhookSecret(values: { secret?: string; 'secret-file'?: string }, env: NodeJS.ProcessEnv): WebhookSecret {
+  if (values.secret !== undefined) return checked(values.secret, '--secret', UsageError);
+  if (values['secret-file'] !== undefined) return fromFile(values['secret-file'], '--secret-file');
   const fromEnv = env.OMISE_WEBHOOK_SECRET?.split(',').map((s) => s.trim()).find(Boolean);
   if (fromEnv) return checked(fromEnv, 'OMISE_WEBHOOK_SECRET', CliFailure);
-  let fromFile: string;
+  if (env.OMISE_WEBHOOK_SECRET_FILE) return fromFile(env.OMISE_WEBHOOK_SECRET_FILE, 'OMISE_WEBHOOK_SECRET_FILE');
+  throw new CliFailure('no webhook secret: pass --secret or --secret-file, or set OMISE_WEBHOOK_SECRET (or OMISE_WEBHOOK_SECRET_FILE) in the environment or .env');
+}
+
+function fromFile(path: string, flag: string): WebhookSecret {
+  let text: string;
   try {
-    fromFile = readFileSync(DEV_SECRET_FILE, 'utf8').trim();
-  } catch {
-    throw new CliFailure(
-      `no webhook secret: pass --secret, set OMISE_WEBHOOK_SECRET, or start the demo once (npm start) so it writes ${DEV_SECRET_FILE}`,
-    );
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliFailure(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return checked(fromFile, DEV_SECRET_FILE, CliFailure);
+  const secret = text.split(',').map((s) => s.trim()).find(Boolean) ?? '';
+  return checked(secret, path, CliFailure);
 }
 
 function checked(secret: string, source: string, Failure: new (message: string) => Error): WebhookSecret {
@@ -39,9 +63,11 @@ function checked(secret: string, source: string, Failure: new (message: string) 
   return { secret, source };
 }
 
-/** The demo's endpoint on this machine. */
-export function defaultWebhookUrl(env: NodeJS.ProcessEnv): string {
-  return `http://localhost:${env.PORT || 3000}/webhooks/omise`;
+/** `--url`, else the endpoint on this machine: `http://localhost:$PORT/<--path | OMISE_WEBHOOK_PATH | webhooks/omise>`. */
+export function webhookUrl(values: { url?: string; path?: string }, env: NodeJS.ProcessEnv, flag = '--url'): string {
+  if (values.url !== undefined) return httpUrl(flag, values.url);
+  const path = (values.path ?? (env.OMISE_WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH)).replace(/^\/+/, '');
+  return httpUrl(values.path !== undefined ? '--path' : 'OMISE_WEBHOOK_PATH', `http://localhost:${env.PORT || 3000}/${path}`);
 }
 
 export interface DeliveryResult {
@@ -57,7 +83,7 @@ export async function deliverEvent(url: string, body: string, secret: string): P
   try {
     response = await fetch(url, { method: 'POST', headers: signOmiseWebhook(body, secret), body, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    throw new CliFailure(`could not reach ${url} (${reason(error)}); is the app running (npm start)?`);
+    throw new CliFailure(`could not reach ${url} (${reason(error)}); is the app running, and is the URL right (--url, --path)?`);
   }
   return { status: response.status, statusText: response.statusText, ok: response.ok, body: await response.text() };
 }

@@ -1,0 +1,26 @@
+import type { DataSourceOptions } from 'typeorm';
+
+/** Where the demo keeps its embedded database when `DATABASE_URL` is not set. */
+export const DEFAULT_SQLITE_PATH = './data/omise-webhooks.sqlite';
+
+/**
+ * Connection options from one URL: unset → embedded SQLite file, `sqlite:PATH` → that file,
+ * `postgres://…` → PostgreSQL, `mysql://…` / `mariadb://…` → MySQL/MariaDB.
+ */
+export function databaseOptionsFromUrl(url: string | undefined): DataSourceOptions {
+  const value = url?.trim();
+  if (!value) return { type: 'better-sqlite3', database: DEFAULT_SQLITE_PATH, enableWAL: true };
+  if (value.startsWith('sqlite:')) {
+    return { type: 'better-sqlite3', database: value.slice('sqlite:'.length) || DEFAULT_SQLITE_PATH, enableWAL: true };
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) return { type: 'postgres', url: value };
+  if (/^(mysql|mariadb):\/\//.test(value)) {
+    // Dates travel as UTC; utf8mb4 so any body Omise sends is stored as it came. TypeORM tells
+    // MariaDB from MySQL only by `type` (and reads MariaDB's schema right only when told).
+    const type = value.startsWith('mariadb:') ? 'mariadb' : 'mysql';
+    return { type, url: value.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', charset: 'utf8mb4_bin' };
+  }
+  throw new Error(
+    `DATABASE_URL must start with postgres://, mysql://, mariadb:// or sqlite: (or be unset for ${DEFAULT_SQLITE_PATH}).`,
+  );
+}

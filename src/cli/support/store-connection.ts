@@ -1,0 +1,176 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { And, DataSource, type DataSourceOptions, In, LessThan, MoreThan, MoreThanOrEqual, type FindOptionsWhere, type Repository } from 'typeorm';
+// The library's files, not its barrel: the barrel loads all of Nest, which would double the time
+// every command takes to start.
+import { requireOptionalPeer } from '../../optional-peer';
+import { DispatchStore } from '../../store/dispatch-store';
+import { dialectOf, eventKeyMatching, SqlParams } from '../../store/sql-dialect';
+import { SUMMARY_COLUMNS, WebhookEventEntity, type WebhookEventStatus } from '../../store/webhook-event.entity';
+import { HandlerRunEntity } from '../../store/handler-run.entity';
+import { CliFailure, UsageError } from '../cli-command';
+
+/** The option of every command that reads the app's database. */
+export const DATABASE_OPTIONS = { 'database-url': { type: 'string' } } as const;
+
+export const DATABASE_HELP = `  --database-url URL the app's database (default: DATABASE_URL): postgres://…, mysql://…,
+                     mariadb://…, or sqlite:PATH`;
+
+/** Which stored events a command works on. Every field narrows; none means all. */
+export interface EventSelection {
+  statuses?: readonly WebhookEventStatus[];
+  /** Exact key or a pattern with `*` (`charge.*`). */
+  key?: string;
+  /** received_at ≥ since */
+  since?: Date;
+  /** received_at < until */
+  until?: Date;
+}
+
+/**
+ * The module's tables in the app's database, opened without Nest and without running migrations:
+ * the CLI works on the app's schema and never changes it.
+ */
+export class StoreConnection {
+  readonly events: Repository<WebhookEventEntity>;
+  /** The module's own dispatch SQL (replay), on this connection. */
+  readonly queue: DispatchStore;
+
+  private constructor(readonly dataSource: DataSource) {
+    this.events = dataSource.getRepository(WebhookEventEntity);
+    this.queue = new DispatchStore(dataSource);
+  }
+
+  /** `--database-url`, else DATABASE_URL (the environment includes the working directory's `.env`). */
+  static async open(values: { 'database-url'?: string }, env: NodeJS.ProcessEnv): Promise<StoreConnection> {
+    const flag = values['database-url'] !== undefined ? '--database-url' : 'DATABASE_URL';
+    const url = (values['database-url'] ?? env.DATABASE_URL ?? '').trim();
+    if (!url) throw new CliFailure("no database: pass --database-url or set DATABASE_URL (in the environment or .env) to the app's database");
+    const options = connectionOptions(flag, url);
+    const where = describeDatabase(url);
+    // Opening a missing SQLite file would create an empty one: refuse instead of answering "0 events".
+    if (options.type === 'better-sqlite3' && !existsSync(options.database)) {
+      throw new CliFailure(`no database at ${options.database} (${flag}): point it at the app's database file`);
+    }
+    const dataSource = new DataSource({ ...options, entities: [WebhookEventEntity, HandlerRunEntity], logging: false });
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      throw new CliFailure(`cannot connect to ${where}: ${(error as Error).message}`);
+    }
+    try {
+      await dataSource.query('SELECT 1 FROM omise_webhook_events WHERE 1 = 0');
+    } catch {
+      await dataSource.destroy();
+      throw new CliFailure(`${where} has no omise_webhook_events table: run the app's migrations (OMISE_WEBHOOK_MIGRATIONS) first`);
+    }
+    return new StoreConnection(dataSource);
+  }
+
+  close(): Promise<void> {
+    return this.dataSource.destroy();
+  }
+
+  /** Ids of the selected events, oldest first. */
+  async ids(selection: EventSelection): Promise<string[]> {
+    const rows = await this.events.find({ where: where(selection), select: { eventId: true }, order: { receivedAt: 'ASC', eventId: 'ASC' } });
+    return rows.map((row) => row.eventId);
+  }
+
+  count(selection: EventSelection): Promise<number> {
+    return this.events.count({ where: where(selection) });
+  }
+
+  /** What `events` shows, newest first; never the body. */
+  list(selection: EventSelection, limit: number): Promise<WebhookEventEntity[]> {
+    return this.events.find({
+      where: where(selection),
+      order: { receivedAt: 'DESC', eventId: 'DESC' },
+      take: limit,
+      select: SUMMARY_COLUMNS,
+    });
+  }
+
+  /** Bodies of the selected events, `pageSize` at a time, so memory stays flat on a big table. */
+  async *rawBodies(selection: EventSelection, pageSize: number): AsyncGenerator<Array<Pick<WebhookEventEntity, 'eventId' | 'rawBody'>>> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.events.find({
+        where: { ...where(selection), ...(after === undefined ? {} : { eventId: MoreThan(after) }) },
+        order: { eventId: 'ASC' },
+        take: pageSize,
+        select: { eventId: true, rawBody: true },
+      });
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1].eventId;
+    }
+  }
+
+  /**
+   * Deletes up to `limit` selected events and their handler runs, in one transaction; returns how many
+   * events went. Runs are deleted only once their event is gone, so an event whose status changed
+   * meanwhile keeps its history.
+   */
+  async deleteSome(selection: EventSelection, limit: number): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const events = manager.getRepository(WebhookEventEntity);
+      const ids = (await events.find({ where: where(selection), select: { eventId: true }, take: limit })).map((row) => row.eventId);
+      if (ids.length === 0) return 0;
+      const deleted = await events.delete({ ...where(selection), eventId: In(ids) });
+      const p = new SqlParams(dialectOf(this.dataSource));
+      await manager.query(
+        `DELETE FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(ids)}) ` +
+          'AND NOT EXISTS (SELECT 1 FROM omise_webhook_events e WHERE e.event_id = omise_webhook_handler_runs.event_id)',
+        p.values,
+      );
+      return deleted.affected ?? ids.length;
+    });
+  }
+}
+
+function where(selection: EventSelection): FindOptionsWhere<WebhookEventEntity> {
+  const clause: FindOptionsWhere<WebhookEventEntity> = {};
+  if (selection.statuses) clause.status = In([...selection.statuses]);
+  if (selection.key) clause.key = eventKeyMatching(selection.key);
+  const { since, until } = selection;
+  if (since && until) clause.receivedAt = And(MoreThanOrEqual(since), LessThan(until));
+  else if (since) clause.receivedAt = MoreThanOrEqual(since);
+  else if (until) clause.receivedAt = LessThan(until);
+  return clause;
+}
+
+/** DataSource options for a database URL, once its driver is known to be installed. */
+function connectionOptions(flag: string, url: string): DataSourceOptions {
+  const driver = (name: string) => requireOptionalPeer(name, `${flag} ${url.split(':')[0]}:`);
+  try {
+    if (url.startsWith('sqlite:')) {
+      driver('better-sqlite3');
+      return { type: 'better-sqlite3', database: url.slice('sqlite:'.length) };
+    }
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      driver('pg');
+      return { type: 'postgres', url };
+    }
+    if (/^(mysql|mariadb):\/\//.test(url)) {
+      driver('mysql2');
+      // TypeORM tells MariaDB from MySQL only by the type; the URL is mysql2's either way.
+      return { type: url.startsWith('mariadb:') ? 'mariadb' : 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), charset: 'utf8mb4' };
+    }
+  } catch (error) {
+    throw new CliFailure((error as Error).message);
+  }
+  throw new UsageError(`${flag} must start with postgres://, mysql://, mariadb:// or sqlite:, got "${describeDatabase(url)}"`);
+}
+
+/** The database for messages, without a password. */
+function describeDatabase(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return 'the database URL';
+  }
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IntakeError } from '../intake/intake-error';
+import { parseOmiseEvent } from './omise-event';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../../test/fixtures/omise/event', name));
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+const valid = { object: 'event', id: 'evnt_test_1', key: 'charge.complete', livemode: false, data: { object: 'charge', id: 'chrg_test_1' } };
+
+function reasonOf(raw: Buffer): string | undefined {
+  try {
+    parseOmiseEvent(raw);
+    return undefined;
+  } catch (error) {
+    return error instanceof IntakeError ? error.reason : 'unexpected';
+  }
+}
+
+describe('parseOmiseEvent', () => {
+  it('reads the 2019-05-29 shape (created_at) and normalizes createdAt', () => {
+    const { event } = parseOmiseEvent(body({ ...valid, created_at: '2019-05-29T10:00:00Z' }));
+    expect(event.createdAt.toISOString()).toBe('2019-05-29T10:00:00.000Z');
+  });
+
+  it('reads the 2017-11-02 shape (created, with an offset)', () => {
+    const { event } = parseOmiseEvent(body({ ...valid, created: '2017-11-04T19:12:35+07:00' }));
+    expect(event.createdAt.toISOString()).toBe('2017-11-04T12:12:35.000Z');
+  });
+
+  it('keeps unknown fields and returns the exact text', () => {
+    const raw = Buffer.from(JSON.stringify({ ...valid, created_at: '2020-01-01T00:00:00Z', team_uid: 'x' }, null, 2));
+    const { event, text } = parseOmiseEvent(raw);
+    expect(event.team_uid).toBe('x');
+    expect(Buffer.from(text)).toEqual(raw);
+  });
+
+  it('accepts a real pretty-printed Omise payload', () => {
+    const { event } = parseOmiseEvent(fixture('omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'));
+    expect(event).toMatchObject({ id: 'evnt_test_52cin5n9bb6lytxduh9', key: 'charge.create' });
+  });
+
+  it.each<[string, Buffer, string]>([
+    ['not JSON', Buffer.from('{"object":'), 'invalid_json'],
+    ['not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'invalid_json'],
+    ['a JSON array', body([valid]), 'invalid_event'],
+    ['a JSON string', body('event'), 'invalid_event'],
+    ['another object', body({ ...valid, object: 'charge', created_at: '2020-01-01T00:00:00Z' }), 'invalid_event'],
+    ['no id', body({ ...valid, id: undefined, created_at: '2020-01-01T00:00:00Z' }), 'invalid_event'],
+    ['an empty key', body({ ...valid, key: '', created_at: '2020-01-01T00:00:00Z' }), 'invalid_event'],
+    ['livemode as a string', body({ ...valid, livemode: 'false', created_at: '2020-01-01T00:00:00Z' }), 'invalid_event'],
+    ['data missing', body({ ...valid, data: undefined, created_at: '2020-01-01T00:00:00Z' }), 'invalid_event'],
+    ['no creation time', body(valid), 'invalid_event'],
+    ['a creation time that is not a time', body({ ...valid, created_at: 'yesterday' }), 'invalid_event'],
+  ])('refuses %s', (_name, raw, reason) => {
+    expect(reasonOf(raw)).toBe(reason);
+  });
+
+  it('names the failing fields', () => {
+    expect(() => parseOmiseEvent(body({ ...valid, livemode: 1 }))).toThrow(
+      expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/livemode/)]) }),
+    );
+  });
+});

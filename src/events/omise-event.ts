@@ -1,0 +1,104 @@
+import { Equals, IsBoolean, IsISO8601, IsNotEmpty, IsObject, IsString, MaxLength, ValidateIf, validateSync } from 'class-validator';
+import { IntakeError } from '../intake/intake-error';
+
+/** The object an event is about: a charge, a transfer, … (typed per key by the event catalogue). */
+export interface OmiseObject {
+  object: string;
+  id: string;
+  [field: string]: unknown;
+}
+
+/**
+ * An Omise event as delivered, plus `createdAt`: accounts on API version 2017-11-02 or older send
+ * `created`, newer ones `created_at`; handlers read the one normalized Date instead.
+ */
+export interface OmiseEvent<TKey extends string = string, TData = OmiseObject> {
+  object: 'event';
+  id: string;
+  key: TKey;
+  livemode: boolean;
+  location?: string;
+  data: TData;
+  created_at?: string;
+  created?: string;
+  createdAt: Date;
+  webhook_deliveries?: Array<{ status?: number; uri?: string; created_at?: string; [field: string]: unknown }>;
+  [field: string]: unknown;
+}
+
+/** The fields intake relies on. Other fields are kept as they came: Omise adds fields over time. */
+class OmiseEventEnvelope {
+  @Equals('event', { message: 'object must be "event"' })
+  object!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  id!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  key!: string;
+
+  @IsBoolean()
+  livemode!: boolean;
+
+  @IsObject()
+  data!: object;
+
+  @ValidateIf((event: OmiseEventEnvelope) => event.created === undefined)
+  @IsISO8601({}, { message: 'created_at (or, before API version 2019-05-29, created) must be an ISO-8601 time' })
+  created_at?: string;
+
+  @ValidateIf((event: OmiseEventEnvelope) => event.created_at === undefined)
+  @IsISO8601({}, { message: 'created (or, since API version 2019-05-29, created_at) must be an ISO-8601 time' })
+  created?: string;
+}
+
+// JSON is UTF-8 (RFC 8259); a body that is not is refused rather than silently repaired, so the
+// stored text is byte for byte what was signed.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A delivery's event, and its body as UTF-8 text, byte for byte what was signed (what is stored). */
+export interface ReceivedDelivery {
+  event: OmiseEvent;
+  text: string;
+}
+
+/** Parses and validates the raw body of a delivery whose signature already passed. */
+export function parseOmiseEvent(rawBody: Buffer): ReceivedDelivery {
+  let text: string;
+  let json: unknown;
+  try {
+    text = utf8.decode(rawBody);
+    json = JSON.parse(text);
+  } catch {
+    throw new IntakeError('invalid_json', 'The body is not valid UTF-8 JSON.');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new IntakeError('invalid_event', 'The body must be a JSON object: an Omise event.');
+  }
+  // A shallow copy onto the class is all class-validator needs; a deep transform would copy the
+  // whole event (card, metadata, …) on every request for nothing.
+  const errors = validateSync(Object.assign(new OmiseEventEnvelope(), json), { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const details = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    throw new IntakeError('invalid_event', 'The body is not an Omise event envelope.', details);
+  }
+  // Validated above: the fields OmiseEvent promises are there.
+  return { event: withCreatedAt(json as OmiseEvent), text };
+}
+
+/**
+ * An event from the events table: it was validated when it was received, so only the JSON is read
+ * again (the worker does this for every event it processes).
+ */
+export function readStoredEvent(rawBody: string): OmiseEvent {
+  return withCreatedAt(JSON.parse(rawBody) as OmiseEvent);
+}
+
+function withCreatedAt(event: OmiseEvent): OmiseEvent {
+  event.createdAt = new Date((event.created_at ?? event.created) as string);
+  return event;
+}

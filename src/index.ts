@@ -1,0 +1,41 @@
+/*
+ * omise-nest-webhooks: the public API. Everything a host app uses is exported here and nothing else;
+ * the test kit is `omise-nest-webhooks/testing`, the CLI the `omise-webhooks` bin.
+ */
+
+// The module and its options.
+export { WebhooksModule } from './webhooks.module';
+export {
+  DEFAULT_WEBHOOK_PATH,
+  type DispatchOptions,
+  type OmiseApiOptions,
+  type WebhooksModuleExtras,
+  type WebhooksModuleOptions,
+} from './webhooks.options';
+export type { RetryPolicy } from './dispatch/retry-schedule';
+
+// Handlers: the decorator, the event and the catalogue of keys with their payload types.
+export { OnOmiseEvent } from './events/on-omise-event.decorator';
+export { parseOmiseEvent, type OmiseEvent, type OmiseObject, type ReceivedDelivery } from './events/omise-event';
+export * from './events/omise-event-catalogue';
+
+// The endpoint: for host guards, and what it answers.
+export { isOmiseWebhookRoute } from './intake/webhooks.controller';
+export type { WebhookAck } from './intake/intake.interceptor';
+export type { IntakeErrorBody } from './intake/intake-error.filter';
+export type { IntakeErrorReason } from './intake/intake-error';
+
+// Operating it: stored events, replay, the worker.
+export { WebhookAdmin, type EventListFilter, type StoredEventSummary } from './admin/webhook-admin.service';
+export type { ReplayFilter } from './store/dispatch-store';
+export { DispatchWorker } from './dispatch/dispatch-worker';
+
+// The schema: entities and migrations for the host's DataSource.
+export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
+export { WEBHOOK_EVENT_STATUSES, WebhookEventEntity, type WebhookEventStatus } from './store/webhook-event.entity';
+export { HandlerRunEntity, type HandlerRunStatus } from './store/handler-run.entity';
+
+// Omise's wire format: sign and serialize as Omise does, verify as the endpoint does.
+export { signOmiseWebhook, type OmiseWebhookHeaders, type SignOptions } from './wire/sign-omise-webhook';
+export { serializeOmiseEvent } from './wire/serialize-omise-event';
+export { verifyOmiseSignature, type SignatureFailure, type SignatureInput, type SignatureVerdict } from './wire/omise-signature';

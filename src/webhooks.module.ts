@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { WebhookAdmin } from './admin/webhook-admin.service';
+import { DispatchWorker } from './dispatch/dispatch-worker';
+import { EventDispatcher } from './dispatch/event-dispatcher';
+import { HandlerRegistry } from './dispatch/handler-registry';
+import { EventConfirmation } from './intake/event-confirmation';
+import { IntakeInterceptor } from './intake/intake.interceptor';
+import { OmiseSignatureGuard } from './intake/omise-signature.guard';
+import { RawBodySelfCheck } from './intake/raw-body-self-check';
+import { DispatchStore } from './store/dispatch-store';
+import { IntakeStore } from './store/intake-store';
+import { dialectOf } from './store/sql-dialect';
+import { ConfigurableWebhooksModule, WEBHOOKS_EXTRAS, WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
+import { resolveWebhooksConfig, WebhooksConfig, type WebhooksModuleExtras, type WebhooksModuleOptions } from './webhooks.options';
+import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
+
+/**
+ * The Omise webhook endpoint: signature guard, idempotent intake into the host's database, durable
+ * dispatch to `@OnEvent` / `@OnOmiseEvent` listeners.
+ *
+ * It uses the host's `EventEmitterModule` and default TypeORM DataSource rather than owning either:
+ * its entities join the host's DataSource through `forFeature` (with `autoLoadEntities`, or list
+ * `OMISE_WEBHOOK_ENTITIES`), and its tables come from `OMISE_WEBHOOK_MIGRATIONS`.
+ */
+@Module({
+  imports: [DiscoveryModule, TypeOrmModule.forFeature(OMISE_WEBHOOK_ENTITIES)],
+  providers: [
+    {
+      provide: WebhooksConfig,
+      inject: [WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_EXTRAS, getDataSourceToken()],
+      useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) =>
+        resolveWebhooksConfig(options, extras, dialectOf(dataSource)),
+    },
+    IntakeStore,
+    DispatchStore,
+    HandlerRegistry,
+    DispatchWorker,
+    { provide: EventDispatcher, useExisting: DispatchWorker },
+    WebhookAdmin,
+    OmiseSignatureGuard,
+    EventConfirmation,
+    IntakeInterceptor,
+    RawBodySelfCheck,
+  ],
+  exports: [WebhookAdmin, DispatchWorker],
+})
+export class WebhooksModule extends ConfigurableWebhooksModule {}

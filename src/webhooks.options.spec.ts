@@ -1,0 +1,37 @@
+import { resolveWebhooksConfig } from './webhooks.options';
+
+const SECRET = 'F1BIYsDZbSDw+AbGHVJMxY/CQNjwjDJWBZ3HLhnKEzM=';
+const extras = { path: '/webhooks/omise/' };
+
+describe('resolveWebhooksConfig', () => {
+  it('applies every default once, and trims the path', () => {
+    const config = resolveWebhooksConfig({ secrets: ` ${SECRET} ,` }, extras, 'postgres');
+    expect(config).toMatchObject({
+      secrets: [Buffer.from(SECRET, 'base64')],
+      toleranceSeconds: 300,
+      maxBodyBytes: 1024 * 1024,
+      path: 'webhooks/omise',
+      verify: 'signature',
+      rawBodyCheck: 'fail',
+      dispatch: { enabled: true, concurrency: 8, leaseMs: 60_000, retry: { maxAttempts: 10 } },
+    });
+  });
+
+  it('keeps the body limit within what MySQL/MariaDB can store, and refuses a larger one at boot', () => {
+    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, 'mysql').maxBodyBytes).toBe(65_535);
+    expect(resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 2_000_000 }, extras, 'sqlite').maxBodyBytes).toBe(2_000_000);
+    expect(() => resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 1024 * 1024 }, extras, 'mysql')).toThrow(
+      'maxBodyBytes is 1048576, but on MySQL/MariaDB the body column holds at most 65535 bytes',
+    );
+  });
+
+  it.each([
+    [{ secrets: '' }, 'no webhook secret configured'],
+    [{ secrets: ['not base64!'] }, 'secret #1: a webhook secret must be the base64 text'],
+    [{ secrets: SECRET, toleranceSeconds: 0 }, 'toleranceSeconds must be a positive whole number'],
+    [{ secrets: SECRET, dispatch: { concurrency: 1.5 } }, 'dispatch.concurrency must be a positive whole number'],
+    [{ secrets: SECRET, verify: 'signature+fetch' as const }, "verify 'signature+fetch' needs omiseApi.secretKey"],
+  ])('refuses %j at boot: %s', (options, message) => {
+    expect(() => resolveWebhooksConfig(options, extras, 'postgres')).toThrow(message);
+  });
+});

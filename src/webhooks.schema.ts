@@ -1,0 +1,8 @@
+import { HandlerRunEntity } from './store/handler-run.entity';
+import { CreateOmiseWebhookTables1764600000000 } from './store/migrations/1764600000000-create-omise-webhook-tables';
+import { WebhookEventEntity } from './store/webhook-event.entity';
+
+/** Add to the host DataSource's `entities` when it does not use `autoLoadEntities`. */
+export const OMISE_WEBHOOK_ENTITIES = [WebhookEventEntity, HandlerRunEntity];
+/** Add to the host DataSource's `migrations`: the module's tables. */
+export const OMISE_WEBHOOK_MIGRATIONS = [CreateOmiseWebhookTables1764600000000];
