@@ -130,9 +130,9 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   it('replays a processed event only when forced, and then runs every handler again', async () => {
     const id = await deliver(buildOmiseEvent('transfer.pay'));
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
-    const inbox = t.app.get(WebhookAdmin);
-    await expect(inbox.replay({ eventId: id })).resolves.toBe(0);
-    await expect(inbox.replay({ eventId: id }, { force: true })).resolves.toBe(1);
+    const admin = t.app.get(WebhookAdmin);
+    await expect(admin.replay({ eventId: id })).resolves.toBe(0);
+    await expect(admin.replay({ eventId: id }, { force: true })).resolves.toBe(1);
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
     expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(2);
   });

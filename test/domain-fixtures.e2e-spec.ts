@@ -108,11 +108,11 @@ async function startDemoApp(db: TestDatabase): Promise<DemoApp> {
  * normally returns after the first `idle()`; the nudge covers a row that came due just after a claim.
  */
 async function drained(t: DemoApp): Promise<void> {
-  const inbox = t.dataSource.getRepository(WebhookEventEntity);
+  const events = t.dataSource.getRepository(WebhookEventEntity);
   const deadline = Date.now() + 20_000;
   for (;;) {
     await t.worker.idle();
-    const waiting = await inbox.countBy([{ status: 'pending' }, { status: 'processing' }]);
+    const waiting = await events.countBy([{ status: 'pending' }, { status: 'processing' }]);
     if (waiting === 0) return;
     if (Date.now() > deadline) throw new Error(`${waiting} events still pending or processing`);
     t.worker.nudge();
@@ -164,8 +164,8 @@ describe.each(testDatabases())('Omise SDK event fixtures through the demo app on
     // API version, hand edits): there must be some, or this test proves nothing about duplicates.
     expect(expected.filter((d) => (d.body as { duplicate?: boolean }).duplicate)).toHaveLength(38);
 
-    const inbox = t.dataSource.getRepository(WebhookEventEntity);
-    await expect(inbox.countBy(REFUSED_WITHOUT_DATA.map((eventId) => ({ eventId })))).resolves.toBe(0);
+    const events = t.dataSource.getRepository(WebhookEventEntity);
+    await expect(events.countBy(REFUSED_WITHOUT_DATA.map((eventId) => ({ eventId })))).resolves.toBe(0);
   });
 
   it('stores one row per accepted id, with the bytes of its first delivery', async () => {

@@ -5,21 +5,21 @@ import { ListEventsQuery, ReplayRequest } from './webhook-admin.dto';
 
 const validation = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
 
-/** The demo's operator API over the webhook inbox: list stored events, replay them. */
+/** The demo's operator API over the stored webhook events: list them, replay them. */
 @Controller('admin/webhooks')
 @UseGuards(AdminTokenGuard)
 export class WebhookAdminController {
-  constructor(private readonly inbox: WebhookAdmin) {}
+  constructor(private readonly admin: WebhookAdmin) {}
 
   @Get('events')
   list(@Query(validation) query: ListEventsQuery): Promise<StoredEventSummary[]> {
-    return this.inbox.list(query);
+    return this.admin.list(query);
   }
 
   @Post('replay')
   @HttpCode(200)
   async replay(@Body(validation) request: ReplayRequest): Promise<{ requeued: number }> {
-    return { requeued: await this.inbox.replay(toFilter(request), { force: request.force }) };
+    return { requeued: await this.admin.replay(toFilter(request), { force: request.force }) };
   }
 }
 

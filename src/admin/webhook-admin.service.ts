@@ -20,7 +20,7 @@ export interface EventListFilter {
 @Injectable()
 export class WebhookAdmin {
   constructor(
-    private readonly queue: DispatchStore,
+    private readonly store: DispatchStore,
     private readonly worker: DispatchWorker,
     @InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>,
   ) {}
@@ -45,7 +45,7 @@ export class WebhookAdmin {
    * and ignored events, every handler). Returns how many events were re-queued.
    */
   async replay(filter: ReplayFilter, options: { force?: boolean } = {}): Promise<number> {
-    const count = await this.queue.replay(filter, options.force ?? false);
+    const count = await this.store.replay(filter, options.force ?? false);
     if (count > 0) this.worker.nudge();
     return count;
   }

@@ -29,7 +29,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
 
   constructor(
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
-    private readonly queue: DispatchStore,
+    private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
   ) {}
 
@@ -82,8 +82,8 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       let claimed: ClaimedEvent[];
       let succeeded: Map<string, Set<string>>;
       try {
-        claimed = await this.queue.claim(this.workerId, wanted, this.config.dispatch.leaseMs);
-        succeeded = await this.queue.succeededHandlers(claimed.map((row) => row.eventId));
+        claimed = await this.store.claim(this.workerId, wanted, this.config.dispatch.leaseMs);
+        succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
         // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
         this.logger.error(`claiming events failed: ${(error as Error).message}`);
@@ -116,7 +116,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       const event = readStoredEvent(row.rawBody);
       const handlers = this.handlers.handlersFor(event.key);
       if (handlers.length === 0) {
-        await this.queue.finish(row.eventId, this.workerId, { status: 'ignored' });
+        await this.store.finish(row.eventId, this.workerId, { status: 'ignored' });
         return;
       }
       const failures: string[] = [];
@@ -125,7 +125,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       for (const handler of pending) {
         // The previous handler's outcome is committed before the next one starts, so a crash does
         // not re-run a handler that succeeded; the last one is committed with the event's outcome.
-        if (lastRun) await this.queue.recordHandlerRun(row.eventId, lastRun.handler, lastRun.error);
+        if (lastRun) await this.store.recordHandlerRun(row.eventId, lastRun.handler, lastRun.error);
         let error: string | null = null;
         try {
           await handler.invoke(event);
@@ -136,14 +136,14 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
         lastRun = { handler: handler.name, error };
       }
       if (failures.length === 0) {
-        await this.queue.finish(row.eventId, this.workerId, { status: 'processed' }, lastRun);
+        await this.store.finish(row.eventId, this.workerId, { status: 'processed' }, lastRun);
         return;
       }
       const policy = this.config.dispatch.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = row.attempts >= policy.maxAttempts;
       this.logger.warn(`${event.key} ${event.id}: attempt ${row.attempts} failed (${dead ? 'dead' : 'will retry'}): ${lastError}`);
-      await this.queue.finish(
+      await this.store.finish(
         row.eventId,
         this.workerId,
         {
@@ -168,7 +168,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     this.claimedAhead = [];
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.dispatch.shutdownTimeoutMs).unref());
     await Promise.race([this.idle(), timeout]);
-    const released = await this.queue.release(this.workerId);
+    const released = await this.store.release(this.workerId);
     if (released > 0) this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
   }
 }

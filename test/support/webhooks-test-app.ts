@@ -86,7 +86,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
   };
 }
 
-/** Rows in the inbox, optionally for one event id. */
+/** Rows in omise_webhook_events, optionally for one event id. */
 export async function countStored(dataSource: DataSource, eventId?: string): Promise<number> {
   const rows: Array<{ n: number | string }> = eventId
     ? await dataSource.query(

@@ -58,7 +58,7 @@ not run again. An event being processed right now is never touched.`,
       const progress = ProgressBar.for(io, 're-queued', ids.length);
       let requeued = 0;
       for (const batch of batches(ids)) {
-        requeued += await db.queue.replay({ eventIds: batch }, force);
+        requeued += await db.dispatch.replay({ eventIds: batch }, force);
         progress.advance(batch.length);
       }
       progress.finish();
@@ -78,7 +78,7 @@ function replayable(force: boolean): readonly WebhookEventStatus[] {
 }
 
 async function replayOne(db: StoreConnection, eventId: string, force: boolean): Promise<void> {
-  if ((await db.queue.replay({ eventId }, force)) > 0) return;
+  if ((await db.dispatch.replay({ eventId }, force)) > 0) return;
   // Nothing was re-queued: say why, so the operator knows what to do next.
   const row = await db.events.findOne({ where: { eventId }, select: { eventId: true, status: true } });
   if (!row) throw new CliFailure(`no stored event ${eventId}`);

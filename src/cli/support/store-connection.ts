@@ -34,11 +34,11 @@ export interface EventSelection {
 export class StoreConnection {
   readonly events: Repository<WebhookEventEntity>;
   /** The module's own dispatch SQL (replay), on this connection. */
-  readonly queue: DispatchStore;
+  readonly dispatch: DispatchStore;
 
   private constructor(readonly dataSource: DataSource) {
     this.events = dataSource.getRepository(WebhookEventEntity);
-    this.queue = new DispatchStore(dataSource);
+    this.dispatch = new DispatchStore(dataSource);
   }
 
   /** `--database-url`, else DATABASE_URL (the environment includes the working directory's `.env`). */
