@@ -17,7 +17,15 @@ export const omiseConfig = registerAs('omise', () => ({
   maxBodyBytes: optionalInt('OMISE_WEBHOOK_MAX_BODY_BYTES'),
   verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),
   omiseApi: { secretKey: process.env.OMISE_SECRET_KEY, baseUrl: process.env.OMISE_API_BASE_URL || undefined },
+  dispatch: { enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH) },
 }));
+
+/** `on` (default): this instance runs the worker too; `off`: intake only, a worker process dispatches. */
+function dispatchEnabled(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`OMISE_WEBHOOK_DISPATCH must be "on" or "off", got "${value}".`);
+}
 
 function verifyMode(value: string | undefined): 'signature' | 'signature+fetch' {
   if (value === undefined || value === '' || value === 'signature') return 'signature';
