@@ -22,7 +22,7 @@ export * from './events/omise-event-catalogue';
 // The endpoint: for host guards, and what it answers.
 export { isOmiseWebhookRoute } from './intake/webhooks.controller';
 export type { WebhookAck } from './intake/intake.interceptor';
-export type { IntakeErrorBody } from './intake/intake-error.filter';
+export type { IntakeErrorBody } from './intake/refusals';
 export type { IntakeErrorReason } from './intake/intake-error';
 
 // Operating it: stored events, replay, the worker.

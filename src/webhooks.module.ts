@@ -9,7 +9,8 @@ import { HandlerRegistry } from './dispatch/handler-registry';
 import { EventConfirmation } from './intake/event-confirmation';
 import { IntakeInterceptor } from './intake/intake.interceptor';
 import { OmiseSignatureGuard } from './intake/omise-signature.guard';
-import { RawBodySelfCheck } from './intake/raw-body-self-check';
+import { IntakeRefusals } from './intake/refusals';
+import { WebhookBodyReader } from './intake/webhook-body';
 import { DispatchStore } from './store/dispatch-store';
 import { IntakeStore } from './store/intake-store';
 import { dialectOf } from './store/sql-dialect';
@@ -35,7 +36,11 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
         resolveWebhooksConfig(options, extras, dialectOf(dataSource)),
     },
     IntakeStore,
-    DispatchStore,
+    {
+      provide: DispatchStore,
+      inject: [getDataSourceToken(), WebhooksConfig],
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new DispatchStore(dataSource, config.databaseTimeoutMs),
+    },
     HandlerRegistry,
     DispatchWorker,
     { provide: EventDispatcher, useExisting: DispatchWorker },
@@ -43,7 +48,8 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     OmiseSignatureGuard,
     EventConfirmation,
     IntakeInterceptor,
-    RawBodySelfCheck,
+    IntakeRefusals,
+    WebhookBodyReader,
   ],
   exports: [WebhookAdmin, DispatchWorker],
 })

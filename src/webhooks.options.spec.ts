@@ -12,7 +12,8 @@ describe('resolveWebhooksConfig', () => {
       maxBodyBytes: 1024 * 1024,
       path: 'webhooks/omise',
       verify: 'signature',
-      rawBodyCheck: 'fail',
+      databaseTimeoutMs: 5000,
+      maxPendingDeliveries: 1000,
       dispatch: { enabled: true, concurrency: 8, leaseMs: 60_000, retry: { maxAttempts: 10 } },
     });
   });
@@ -29,6 +30,7 @@ describe('resolveWebhooksConfig', () => {
     [{ secrets: '' }, 'no webhook secret configured'],
     [{ secrets: ['not base64!'] }, 'secret #1: a webhook secret must be the base64 text'],
     [{ secrets: SECRET, toleranceSeconds: 0 }, 'toleranceSeconds must be a positive whole number'],
+    [{ secrets: SECRET, databaseTimeoutMs: -1 }, 'databaseTimeoutMs must be a positive whole number'],
     [{ secrets: SECRET, dispatch: { concurrency: 1.5 } }, 'dispatch.concurrency must be a positive whole number'],
     [{ secrets: SECRET, verify: 'signature+fetch' as const }, "verify 'signature+fetch' needs omiseApi.secretKey"],
   ])('refuses %j at boot: %s', (options, message) => {

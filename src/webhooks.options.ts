@@ -31,6 +31,18 @@ export interface WebhooksModuleOptions {
   maxBodyBytes?: number;
   dispatch?: DispatchOptions;
   /**
+   * The longest any query of the module may take, in ms (default 5000, well under the time Omise
+   * waits for an answer). A delivery not stored by then is answered 503, so Omise retries it; a claim
+   * or an outcome not written by then is given up, and its connection closed, so a database that
+   * stopped answering never hangs a request or the worker.
+   */
+  databaseTimeoutMs?: number;
+  /**
+   * How many deliveries may wait to be written at once (default 1000). Past that, a delivery is
+   * refused at once with 503 `store_overloaded` instead of queueing behind a stalled database.
+   */
+  maxPendingDeliveries?: number;
+  /**
    * `signature` (default): trust a correctly signed body. `signature+fetch`: after the signature passes,
    * fetch the event from the Omise Events API with the secret key and store the API's copy, as
    * Omise's own plugins do; a delivery the API does not know is refused.
@@ -38,12 +50,6 @@ export interface WebhooksModuleOptions {
   verify?: 'signature' | 'signature+fetch';
   /** The Omise API, for `verify: 'signature+fetch'`. */
   omiseApi?: OmiseApiOptions;
-  /**
-   * What the boot-time check does when the host's JSON body parser does not keep the raw body (every
-   * delivery would be refused with 500 `raw_body_unavailable`): `fail` (default) logs the fix and stops
-   * the app from starting; `warn` only logs it.
-   */
-  rawBodyCheck?: 'fail' | 'warn';
 }
 
 export interface OmiseApiOptions {
@@ -66,11 +72,12 @@ export interface WebhooksConfig {
   readonly secrets: readonly Buffer[];
   readonly toleranceSeconds: number;
   readonly maxBodyBytes: number;
+  readonly databaseTimeoutMs: number;
+  readonly maxPendingDeliveries: number;
   readonly path: string;
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
   readonly verify: 'signature' | 'signature+fetch';
   readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
-  readonly rawBodyCheck: 'fail' | 'warn';
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -95,18 +102,14 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
       throw new Error(`WebhooksModule: secret #${index + 1}: ${(error as Error).message}`);
     }
   });
-  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const toleranceSeconds = positiveInteger('toleranceSeconds', options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
   const bodyColumnBytes = dialect === 'mysql' ? MYSQL_TEXT_BYTES : Infinity;
-  const maxBodyBytes = options.maxBodyBytes ?? Math.min(DEFAULT_MAX_BODY_BYTES, bodyColumnBytes);
-  if (!Number.isInteger(toleranceSeconds) || toleranceSeconds <= 0) {
-    throw new Error('WebhooksModule: toleranceSeconds must be a positive whole number of seconds.');
-  }
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new Error('WebhooksModule: maxBodyBytes must be a positive whole number of bytes.');
-  }
+  const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes ?? Math.min(DEFAULT_MAX_BODY_BYTES, bodyColumnBytes));
   if (maxBodyBytes > bodyColumnBytes) {
     throw new Error(`WebhooksModule: maxBodyBytes is ${maxBodyBytes}, but on MySQL/MariaDB the body column holds at most ${bodyColumnBytes} bytes.`);
   }
+  const databaseTimeoutMs = positiveInteger('databaseTimeoutMs', options.databaseTimeoutMs ?? 5_000);
+  const maxPendingDeliveries = positiveInteger('maxPendingDeliveries', options.maxPendingDeliveries ?? 1_000);
   const dispatch = {
     enabled: options.dispatch?.enabled ?? true,
     concurrency: options.dispatch?.concurrency ?? 8,
@@ -116,9 +119,7 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     retry: { ...DEFAULT_RETRY_POLICY, ...options.dispatch?.retry },
   };
   for (const [name, value] of Object.entries({ ...dispatch, ...dispatch.retry })) {
-    if (typeof value === 'number' && (!Number.isInteger(value) || value <= 0)) {
-      throw new Error(`WebhooksModule: dispatch.${name} must be a positive whole number.`);
-    }
+    if (typeof value === 'number') positiveInteger(`dispatch.${name}`, value);
   }
   const verify = options.verify ?? 'signature';
   const omiseApi = {
@@ -129,5 +130,20 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
   if (verify === 'signature+fetch' && !omiseApi.secretKey) {
     throw new Error("WebhooksModule: verify 'signature+fetch' needs omiseApi.secretKey (the skey_… API key; OMISE_SECRET_KEY in the demo).");
   }
-  return { secrets: decoded, toleranceSeconds, maxBodyBytes, path: extras.path.replace(/^\/+|\/+$/g, ''), dispatch, verify, omiseApi, rawBodyCheck: options.rawBodyCheck ?? 'fail' };
+  return {
+    secrets: decoded,
+    toleranceSeconds,
+    maxBodyBytes,
+    databaseTimeoutMs,
+    maxPendingDeliveries,
+    path: extras.path.replace(/^\/+|\/+$/g, ''),
+    dispatch,
+    verify,
+    omiseApi,
+  };
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`WebhooksModule: ${name} must be a positive whole number.`);
+  return value;
 }

@@ -1,27 +1,56 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readStoredEvent } from '../events/omise-event';
+import { escaped } from '../intake/refusals';
+import { type ClaimedEvent, DispatchStore, type EventOutcome } from '../store/dispatch-store';
 import { WebhooksConfig } from '../webhooks.options';
-import { type ClaimedEvent, DispatchStore } from '../store/dispatch-store';
-import { EventDispatcher } from './event-dispatcher';
-import { HandlerRegistry } from './handler-registry';
+import type { EventDispatcher } from './event-dispatcher';
+import { type EventHandler, HandlerRegistry } from './handler-registry';
 import { retryDelayMs } from './retry-schedule';
+
+/** A claimed event waiting for a free slot, with the handlers that already succeeded for it. */
+interface Waiting {
+  row: ClaimedEvent;
+  done: ReadonlySet<string>;
+}
+
+/** Outcomes written in one statement at most; the rest wait for the next write. */
+const MAX_OUTCOMES_PER_WRITE = 200;
+/** Outcome writes in flight at once: one being committed while the next batch gathers. */
+const MAX_WRITES_IN_FLIGHT = 2;
 
 /**
  * Delivers stored events to their `@OnEvent` handlers, durably: claims rows under a lease, runs the
- * handlers that have not yet succeeded for the event, records each outcome, then marks the event
- * `processed`, `ignored` (nobody listens), `failed` (retry later) or `dead` (out of attempts).
+ * handlers that have not yet succeeded for the event, then ends the event `processed`, `ignored`
+ * (nobody listens), `failed` (retry later) or `dead` (out of attempts).
+ *
+ * What must be durable before the next step is written at once: between two handlers of one event
+ * the first one's outcome, so a crash never re-runs a handler that succeeded. The rest is batched:
+ * the outcomes of the events that finished meanwhile, with their last handler runs, go to the
+ * database together (one statement on PostgreSQL), as intake's group commit does for deliveries.
  *
  * Intake nudges it after each commit, so a fresh event starts at once; a periodic sweep picks up the
  * rest: retries that came due, expired leases of crashed workers, rows stored by an instance that
- * died before dispatching.
+ * died before dispatching. Every database call has the module's deadline, and a handler that does not
+ * finish within the lease is given up (the event is retried), so a database that stopped answering
+ * never stops the worker for good.
  */
 @Injectable()
 export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OmiseWebhooks');
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly running = new Map<string, Promise<void>>();
+  /**
+   * Claims ahead: up to `concurrency` claimed events wait here for a free slot, so a claim fetches a
+   * full batch instead of the one or two slots that just came free (claims, not handlers, were the
+   * limit). Waiting events hold a lease like running ones and are released the same way at shutdown.
+   */
+  private claimedAhead: Waiting[] = [];
+  /** Events whose handlers are done, waiting for their outcome to be written. */
+  private outcomes: EventOutcome[] = [];
+  private readonly writes = new Set<Promise<void>>();
+  private writeScheduled = false;
   private sweepTimer?: NodeJS.Timeout;
   private claiming = false;
   private claimAgain = false;
@@ -59,20 +88,13 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     });
   }
 
-  /** Resolves when nothing is running or waiting in this instance (for tests and shutdown). */
+  /** Resolves when nothing is running, waiting or unwritten in this instance (for tests and shutdown). */
   async idle(): Promise<void> {
     // Waiting (claimed-ahead) events count only while they can still start: after shutdown they never will.
-    while (this.running.size > 0 || this.claiming || (!this.stopped && this.claimedAhead.length > 0)) {
-      await Promise.race([...this.running.values(), new Promise((resolve) => setImmediate(resolve))]);
+    while (this.running.size > 0 || this.claiming || (!this.stopped && this.claimedAhead.length > 0) || this.outcomes.length > 0 || this.writes.size > 0) {
+      await Promise.race([...this.running.values(), ...this.writes, new Promise((resolve) => setImmediate(resolve))]);
     }
   }
-
-  /**
-   * Claims ahead: up to `concurrency` claimed events wait here for a free slot, so a claim fetches a
-   * full batch instead of the one or two slots that just came free (claims, not handlers, were the
-   * limit). Waiting events hold a lease like running ones and are released the same way at shutdown.
-   */
-  private claimedAhead: Array<{ row: ClaimedEvent; done: ReadonlySet<string> }> = [];
 
   private async claimLoop(): Promise<void> {
     do {
@@ -86,7 +108,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
         succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
         // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
-        this.logger.error(`claiming events failed: ${(error as Error).message}`);
+        this.logger.error(`claiming events failed: ${escaped((error as Error).message)}`);
         return;
       }
       // Shutting down: these stay unstarted; shutdown releases every lease of this worker once the
@@ -101,65 +123,116 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   /** Moves claimed events into free slots. */
   private startClaimed(): void {
     while (!this.stopped && this.running.size < this.config.dispatch.concurrency && this.claimedAhead.length > 0) {
-      const { row, done } = this.claimedAhead.shift() as { row: ClaimedEvent; done: ReadonlySet<string> };
-      const run = this.process(row, done).finally(() => {
-        this.running.delete(row.eventId);
-        this.startClaimed();
-        this.nudge();
-      });
+      const { row, done } = this.claimedAhead.shift() as Waiting;
+      const run = this.process(row, done)
+        .then((outcome) => outcome && this.completed(outcome))
+        .finally(() => {
+          this.running.delete(row.eventId);
+          this.startClaimed();
+          this.nudge();
+        });
       this.running.set(row.eventId, run);
     }
   }
 
-  private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<void> {
+  /** Runs the event's pending handlers; the outcome to write, or nothing when the database failed mid-way. */
+  private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<EventOutcome | undefined> {
     try {
       const event = readStoredEvent(row.rawBody);
       const handlers = this.handlers.handlersFor(event.key);
-      if (handlers.length === 0) {
-        await this.store.finish(row.eventId, this.workerId, { status: 'ignored' });
-        return;
-      }
+      if (handlers.length === 0) return { eventId: row.eventId, status: 'ignored', lastError: null };
       const failures: string[] = [];
-      const pending = handlers.filter((handler) => !done.has(handler.name));
-      let lastRun: { handler: string; error: string | null } | undefined;
-      for (const handler of pending) {
+      let lastRun: EventOutcome['lastRun'];
+      for (const handler of handlers.filter((candidate) => !done.has(candidate.name))) {
         // The previous handler's outcome is committed before the next one starts, so a crash does
-        // not re-run a handler that succeeded; the last one is committed with the event's outcome.
-        if (lastRun) await this.store.recordHandlerRun(row.eventId, lastRun.handler, lastRun.error);
-        let error: string | null = null;
-        try {
-          await handler.invoke(event);
-        } catch (thrown) {
-          error = thrown instanceof Error ? thrown.message : String(thrown);
-          failures.push(`${handler.name}: ${error}`);
-        }
-        lastRun = { handler: handler.name, error };
+        // not re-run a handler that succeeded; the last one is written with the event's outcome.
+        if (lastRun) await this.store.recordRun(lastRun);
+        const error = await this.invoke(handler, event);
+        if (error !== null) failures.push(`${handler.name}: ${error}`);
+        lastRun = { eventId: row.eventId, handler: handler.name, error };
       }
-      if (failures.length === 0) {
-        await this.store.finish(row.eventId, this.workerId, { status: 'processed' }, lastRun);
-        return;
-      }
+      if (failures.length === 0) return { eventId: row.eventId, status: 'processed', lastError: null, lastRun };
       const policy = this.config.dispatch.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = row.attempts >= policy.maxAttempts;
-      this.logger.warn(`${event.key} ${event.id}: attempt ${row.attempts} failed (${dead ? 'dead' : 'will retry'}): ${lastError}`);
-      await this.store.finish(
-        row.eventId,
-        this.workerId,
-        {
-          status: dead ? 'dead' : 'failed',
-          nextAttemptAt: dead ? undefined : new Date(Date.now() + retryDelayMs(row.attempts, policy)),
-          lastError,
-        },
+      const line = `${escaped(event.key)} ${escaped(event.id)}: attempt ${row.attempts} failed (${dead ? 'dead: replay it once the cause is fixed' : 'will retry'}): ${escaped(lastError)}`;
+      // A dead event needs a person; ERROR is what alerting watches.
+      if (dead) this.logger.error(line);
+      else this.logger.warn(line);
+      return {
+        eventId: row.eventId,
+        status: dead ? 'dead' : 'failed',
+        nextAttemptAt: dead ? undefined : new Date(Date.now() + retryDelayMs(row.attempts, policy)),
+        lastError,
         lastRun,
-      );
+      };
     } catch (error) {
       // The database failed mid-way: the lease runs out and the event is claimed again.
-      this.logger.error(`processing ${row.eventId} stopped: ${(error as Error).message}`);
+      this.logger.error(`processing ${escaped(row.eventId)} stopped: ${escaped((error as Error).message)}`);
+      return undefined;
     }
   }
 
-  /** Stop claiming, let running handlers finish within the timeout, release what is left. */
+  /**
+   * Calls one handler; its error message, or null. A handler still running when the lease runs out
+   * (stuck on a database that stopped answering, say) is given up: another worker may claim the event
+   * by then, and this one's slot is needed.
+   */
+  private async invoke(handler: EventHandler, event: ReturnType<typeof readStoredEvent>): Promise<string | null> {
+    const { leaseMs } = this.config.dispatch;
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`did not finish within the lease (dispatch.leaseMs ${leaseMs} ms)`), leaseMs);
+    });
+    try {
+      return await Promise.race([
+        handler.invoke(event).then(
+          () => null,
+          (thrown: unknown) => (thrown instanceof Error ? thrown.message : String(thrown)),
+        ),
+        overrun,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Queues an outcome for the next write. */
+  private completed(outcome: EventOutcome): void {
+    this.outcomes.push(outcome);
+    this.scheduleWrite();
+  }
+
+  private scheduleWrite(): void {
+    if (this.writeScheduled || this.writes.size >= MAX_WRITES_IN_FLIGHT || this.outcomes.length === 0) return;
+    this.writeScheduled = true;
+    // The outcomes of every event that finished in this turn of the event loop share one write.
+    setImmediate(() => {
+      this.writeScheduled = false;
+      const batch = this.outcomes.splice(0, MAX_OUTCOMES_PER_WRITE);
+      if (batch.length === 0) return;
+      const write = this.write(batch).finally(() => {
+        this.writes.delete(write);
+        this.scheduleWrite();
+      });
+      this.writes.add(write);
+      this.scheduleWrite();
+    });
+  }
+
+  private async write(batch: EventOutcome[]): Promise<void> {
+    try {
+      const written = await this.store.finish(this.workerId, batch);
+      const lost = batch.length - written.size;
+      if (lost > 0) this.logger.warn(`${lost} event(s) finished after their lease ran out; the worker that claimed them since decides`);
+    } catch (error) {
+      // Nothing is lost: the events stay leased to this worker until the lease runs out, then are
+      // claimed again, and only the handlers without a recorded success run again.
+      this.logger.error(`writing the outcomes of ${batch.length} event(s) failed: ${escaped((error as Error).message)}`);
+    }
+  }
+
+  /** Stop claiming, let running handlers finish within the timeout, write their outcomes, release what is left. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -168,7 +241,11 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     this.claimedAhead = [];
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.dispatch.shutdownTimeoutMs).unref());
     await Promise.race([this.idle(), timeout]);
-    const released = await this.store.release(this.workerId);
-    if (released > 0) this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
+    try {
+      const released = await this.store.release(this.workerId);
+      if (released > 0) this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
+    } catch (error) {
+      this.logger.error(`shutdown: releasing leases failed (${escaped((error as Error).message)}); they run out after dispatch.leaseMs`);
+    }
   }
 }

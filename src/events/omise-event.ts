@@ -1,4 +1,4 @@
-import { Equals, IsBoolean, IsISO8601, IsNotEmpty, IsObject, IsString, MaxLength, ValidateIf, validateSync } from 'class-validator';
+import { Equals, IsBoolean, IsISO8601, IsObject, IsString, Matches, ValidateIf, validateSync } from 'class-validator';
 import { IntakeError } from '../intake/intake-error';
 
 /** The object an event is about: a charge, a transfer, … (typed per key by the event catalogue). */
@@ -31,14 +31,15 @@ class OmiseEventEnvelope {
   @Equals('event', { message: 'object must be "event"' })
   object!: string;
 
+  // What every database stores as it came, in a key column of its length: printable ASCII only (Omise
+  // ids and keys are `[a-z0-9_.]`). A NUL, a control character or an unpaired surrogate would be
+  // refused by PostgreSQL and sink the batch it was written with.
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(64)
+  @Matches(/^[\x21-\x7e]{1,64}$/, { message: 'id must be 1 to 64 printable ASCII characters, as Omise ids are (evnt_…)' })
   id!: string;
 
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @Matches(/^[\x21-\x7e]{1,100}$/, { message: 'key must be 1 to 100 printable ASCII characters, as Omise keys are (charge.complete)' })
   key!: string;
 
   @IsBoolean()

@@ -14,6 +14,7 @@ export type IntakeErrorReason =
   | 'invalid_json'
   | 'invalid_event'
   | 'store_unavailable'
+  | 'store_overloaded'
   | 'event_not_confirmed'
   | 'confirmation_unavailable';
 
@@ -22,6 +23,8 @@ export class IntakeError extends Error {
     readonly reason: IntakeErrorReason,
     message: string,
     readonly details?: readonly string[],
+    /** What went wrong underneath (a driver's error), for the log line only: never sent back. */
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'IntakeError';
@@ -53,6 +56,7 @@ export function statusOf(reason: IntakeErrorReason): HttpStatus {
     case 'raw_body_unavailable':
       return HttpStatus.INTERNAL_SERVER_ERROR;
     case 'store_unavailable':
+    case 'store_overloaded':
     case 'confirmation_unavailable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     default:

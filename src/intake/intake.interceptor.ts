@@ -1,8 +1,8 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { mergeMap, type Observable } from 'rxjs';
 import { EventDispatcher } from '../dispatch/event-dispatcher';
 import type { OmiseEvent, ReceivedDelivery } from '../events/omise-event';
-import { IntakeStore, type StoreOutcome } from '../store/intake-store';
+import { IntakeStore, StoreOverloaded, type StoreOutcome } from '../store/intake-store';
 import { IntakeError } from './intake-error';
 
 /** What the endpoint answers with 200. Omise only reads the status; this is for people and tests. */
@@ -20,8 +20,6 @@ export interface WebhookAck {
  */
 @Injectable()
 export class IntakeInterceptor implements NestInterceptor<ReceivedDelivery, WebhookAck> {
-  private readonly logger = new Logger('OmiseWebhooks');
-
   constructor(
     private readonly store: IntakeStore,
     @Inject(EventDispatcher) private readonly dispatcher: EventDispatcher,
@@ -41,9 +39,10 @@ export class IntakeInterceptor implements NestInterceptor<ReceivedDelivery, Webh
     try {
       return await this.store.store(event, text);
     } catch (error) {
-      // The driver's message only: a query error object also carries the SQL parameters (the body).
-      this.logger.error(`could not store ${event.key} ${event.id}: ${(error as Error).message}`);
-      throw new IntakeError('store_unavailable', 'The event could not be stored; it was not accepted. Retry later.');
+      if (error instanceof StoreOverloaded) {
+        throw new IntakeError('store_overloaded', 'Too many events are waiting to be stored; this one was not accepted. Retry later.', undefined, error);
+      }
+      throw new IntakeError('store_unavailable', 'The event could not be stored; it was not accepted. Retry later.', undefined, error);
     }
   }
 }

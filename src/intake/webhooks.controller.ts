@@ -16,7 +16,8 @@ import { parseOmiseEvent, type ReceivedDelivery } from '../events/omise-event';
 import { EventConfirmation } from './event-confirmation';
 import { IntakeErrorFilter } from './intake-error.filter';
 import { IntakeInterceptor } from './intake.interceptor';
-import { OmiseSignatureGuard, type RawBodyRequest } from './omise-signature.guard';
+import { OmiseSignatureGuard } from './omise-signature.guard';
+import type { RawBodyRequest } from './webhook-body';
 
 /** Marks the webhook route; read it with {@link isOmiseWebhookRoute}. */
 const OMISE_WEBHOOK_ROUTE = 'omise-webhooks:route';

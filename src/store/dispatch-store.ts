@@ -1,6 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { withDeadline } from './deadline';
 import { type Dialect, dialectOf, keyPatternToLike, SqlParams, updatedRows } from './sql-dialect';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
@@ -18,6 +17,23 @@ export type ReplayFilter =
   | { status: 'dead' }
   | { key?: string; since?: Date; until?: Date };
 
+/** What one handler did with one event: `error` null when it succeeded. */
+export interface HandlerRun {
+  eventId: string;
+  handler: string;
+  error: string | null;
+}
+
+/** How a claimed event ends this attempt, with the run of its last handler (committed together). */
+export interface EventOutcome {
+  eventId: string;
+  status: Extract<WebhookEventStatus, 'processed' | 'ignored' | 'failed' | 'dead'>;
+  /** For `failed`: when to try again. */
+  nextAttemptAt?: Date;
+  lastError: string | null;
+  lastRun?: HandlerRun;
+}
+
 interface ClaimBranch {
   status: 'pending' | 'failed' | 'processing';
   /** The time column that makes a row of this status due; indexed together with `status`. */
@@ -32,31 +48,37 @@ const CLAIM_BRANCHES: readonly ClaimBranch[] = [
 ];
 
 /**
- * The SQL of dispatch, per database. Claims are leases: `processing` with `locked_until`; an event
- * whose lease ran out (its worker died) is claimable again. PostgreSQL and MySQL claim with
- * `FOR UPDATE SKIP LOCKED` so instances never wait on or take each other's rows; SQLite has one
- * writer at a time, so one UPDATE … RETURNING is already atomic.
+ * The SQL of dispatch, per database, every call bounded by the module's database deadline. Claims
+ * are leases: `processing` with `locked_until`; an event whose lease ran out (its worker died) is
+ * claimable again. PostgreSQL and MySQL claim with `FOR UPDATE SKIP LOCKED` so instances never wait
+ * on or take each other's rows; SQLite has one writer at a time, so one UPDATE … RETURNING is
+ * already atomic. Outcomes are written for many events at once ({@link finish}).
  */
-@Injectable()
 export class DispatchStore {
   private readonly dialect: Dialect;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly timeoutMs: number,
+  ) {
     this.dialect = dialectOf(dataSource);
   }
 
   async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<ClaimedEvent[]> {
-    const claimed: ClaimedEvent[] = [];
-    // One branch per status, each an ordered range of one index, so a claim reads only due rows however
-    // many processed ones the table keeps. New events first; retries and expired leases are rarer.
-    for (const branch of CLAIM_BRANCHES) {
-      if (claimed.length >= limit) break;
-      claimed.push(...(await this.claimBranch(branch, workerId, limit - claimed.length, leaseMs, now)));
-    }
-    return claimed;
+    return this.run('claiming events', async (runner) => {
+      const claimed: ClaimedEvent[] = [];
+      // One branch per status, each an ordered range of one index, so a claim reads only due rows however
+      // many processed ones the table keeps. New events first; retries and expired leases are rarer.
+      for (const branch of CLAIM_BRANCHES) {
+        if (claimed.length >= limit) break;
+        claimed.push(...(await this.claimBranch(runner, branch, workerId, limit - claimed.length, leaseMs, now)));
+      }
+      return claimed.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+    });
   }
 
   private async claimBranch(
+    runner: QueryRunner,
     branch: ClaimBranch,
     workerId: string,
     limit: number,
@@ -71,20 +93,21 @@ export class DispatchStore {
       `status = 'processing', attempts = attempts + 1, locked_by = ${p.add(workerId)}, locked_until = ${p.time(lockedUntil)}`;
 
     if (this.dialect === 'mysql') {
-      return this.dataSource.transaction(async (manager) => {
+      return this.transaction(runner, async () => {
         const p = new SqlParams('mysql');
-        const ids: Array<{ event_id: string }> = await manager.query(
-          `SELECT event_id FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`,
-          p.values,
-        );
+        const ids = (await runner.query(`SELECT event_id FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`, p.values)) as Array<{
+          event_id: string;
+        }>;
         if (ids.length === 0) return [];
         const u = new SqlParams('mysql');
         const assignments = set(u); // before the id list: MySQL binds placeholders by position
-        await manager.query(
-          `UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${u.list(ids.map((r) => r.event_id))})`,
-          u.values,
-        );
-        return this.read(manager, ids.map((r) => r.event_id));
+        const list = u.list(ids.map((r) => r.event_id));
+        await runner.query(`UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${list})`, u.values);
+        const r = new SqlParams('mysql');
+        return (await runner.query(
+          `SELECT event_id AS eventId, raw_body AS rawBody, attempts FROM omise_webhook_events WHERE event_id IN (${r.list(ids.map((row) => row.event_id))})`,
+          r.values,
+        )) as ClaimedEvent[];
       });
     }
     const p = new SqlParams(this.dialect);
@@ -93,17 +116,7 @@ export class DispatchStore {
       `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
       `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
       'RETURNING event_id AS "eventId", raw_body AS "rawBody", attempts';
-    const rows = updatedRows<ClaimedEvent>(this.dialect, await this.dataSource.query(sql, p.values));
-    return rows.map((r) => ({ ...r, attempts: Number(r.attempts) }));
-  }
-
-  private async read(manager: EntityManager, ids: string[]): Promise<ClaimedEvent[]> {
-    const p = new SqlParams(this.dialect);
-    const rows: ClaimedEvent[] = await manager.query(
-      `SELECT event_id AS eventId, raw_body AS rawBody, attempts FROM omise_webhook_events WHERE event_id IN (${p.list(ids)})`,
-      p.values,
-    );
-    return rows.map((r) => ({ ...r, attempts: Number(r.attempts) }));
+    return updatedRows<ClaimedEvent>(this.dialect, await runner.query(sql, p.values));
   }
 
   /** Per event, the handlers that already succeeded: they are not run again. One query per claim. */
@@ -111,70 +124,147 @@ export class DispatchStore {
     const done = new Map<string, Set<string>>(eventIds.map((id) => [id, new Set<string>()]));
     if (eventIds.length === 0) return done;
     const p = new SqlParams(this.dialect);
-    const rows: Array<{ event_id: string; handler: string }> = await this.dataSource.query(
-      `SELECT event_id, handler FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(eventIds)}) AND status = 'succeeded'`,
-      p.values,
+    const rows = await this.run(
+      'reading handler runs',
+      async (runner) =>
+        (await runner.query(`SELECT event_id, handler FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(eventIds)}) AND status = 'succeeded'`, p.values)) as Array<{
+          event_id: string;
+          handler: string;
+        }>,
     );
     for (const row of rows) done.get(row.event_id)?.add(row.handler);
     return done;
   }
 
-  async recordHandlerRun(
-    eventId: string,
-    handler: string,
-    error: string | null,
-    now = new Date(),
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
+  /** Records one handler's run at once: used between the handlers of one event, so a crash does not re-run one that succeeded. */
+  async recordRun(run: HandlerRun, now = new Date()): Promise<void> {
+    await this.run('recording a handler run', (runner) => this.insertRuns(runner, [run], now));
+  }
+
+  /**
+   * Ends this worker's leases of many events with their outcomes, and records their last handler
+   * runs, in one commit (one statement on PostgreSQL). An event whose lease was lost (it ran out and
+   * another worker claimed the event) is left alone: the other worker's outcome stands. Returns the
+   * ids whose outcome was written.
+   */
+  async finish(workerId: string, outcomes: readonly EventOutcome[], now = new Date()): Promise<Set<string>> {
+    if (outcomes.length === 0) return new Set();
+    const runs = outcomes.flatMap((outcome) => (outcome.lastRun ? [outcome.lastRun] : []));
+    return this.run('writing event outcomes', async (runner) => {
+      if (this.dialect === 'postgres') return this.finishPostgres(runner, workerId, outcomes, runs, now);
+      if (this.dialect === 'mysql') {
+        return this.transaction(runner, async () => {
+          if (runs.length > 0) await this.insertRuns(runner, runs, now);
+          return this.finishMysql(runner, workerId, outcomes, now);
+        });
+      }
+      // SQLite, statement by statement (see transaction()): a run recorded for an event whose update
+      // did not happen is at worst a handler that is not run again when the event is retried.
+      if (runs.length > 0) await this.insertRuns(runner, runs, now);
+      return this.finishSqlite(runner, workerId, outcomes, now);
+    });
+  }
+
+  /** One statement: the runs as a data-modifying CTE, the outcomes from a VALUES list. */
+  private async finishPostgres(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], runs: HandlerRun[], now: Date): Promise<Set<string>> {
+    const p = new SqlParams('postgres');
+    const runsCte = runs.length > 0 ? `runs AS (${this.runsInsert(p, runs, now)} RETURNING 1), ` : '';
+    const values = this.outcomeValues(p, outcomes, now, (sql, type) => `CAST(${sql} AS ${type})`);
+    const rows: unknown = await runner.query(
+      `WITH ${runsCte}v (event_id, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
+        `UPDATE omise_webhook_events AS e SET ${outcomeAssignments('')} FROM v ` +
+        `WHERE e.event_id = v.event_id AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' RETURNING e.event_id`,
+      p.values,
+    );
+    return new Set(updatedRows<{ event_id: string }>('postgres', rows).map((row) => row.event_id));
+  }
+
+  private async finishSqlite(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], now: Date): Promise<Set<string>> {
+    const p = new SqlParams('sqlite');
+    const values = this.outcomeValues(p, outcomes, now, (sql) => sql);
+    const rows = (await runner.query(
+      `WITH v (event_id, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
+        `UPDATE omise_webhook_events AS e SET ${outcomeAssignments('')} FROM v ` +
+        `WHERE e.event_id = v.event_id AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' RETURNING event_id`,
+      p.values,
+    )) as Array<{ event_id: string }>;
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  /** MySQL has no RETURNING: the held leases are read (and locked) first, then updated from a derived table. */
+  private async finishMysql(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], now: Date): Promise<Set<string>> {
+    const h = new SqlParams('mysql');
+    const held = (await runner.query(
+      `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${h.list(outcomes.map((o) => o.eventId))}) ` +
+        `AND locked_by = ${h.add(workerId)} AND status = 'processing' FOR UPDATE`,
+      h.values,
+    )) as Array<{ event_id: string }>;
+    if (held.length === 0) return new Set();
+    const p = new SqlParams('mysql');
+    const rows = outcomes.map((outcome, index) => {
+      const [id, status, next, error, processed] = this.outcomeFields(p, outcome, now);
+      return index === 0
+        ? `SELECT ${id} AS event_id, ${status} AS status, ${next} AS next_attempt_at, ${error} AS last_error, ${processed} AS processed_at`
+        : `SELECT ${id}, ${status}, ${next}, ${error}, ${processed}`;
+    });
+    await runner.query(
+      `UPDATE omise_webhook_events AS e JOIN (${rows.join(' UNION ALL ')}) AS v ON e.event_id = v.event_id ` +
+        `SET ${outcomeAssignments('e.')} ` +
+        `WHERE e.locked_by = ${p.add(workerId)} AND e.status = 'processing'`,
+      p.values,
+    );
+    return new Set(held.map((row) => row.event_id));
+  }
+
+  /** `(id, status, next attempt, last error, processed at)` per outcome, each field through `cast` (PostgreSQL types them). */
+  private outcomeValues(p: SqlParams, outcomes: readonly EventOutcome[], now: Date, cast: (sql: string, type: string) => string): string {
+    return outcomes
+      .map((outcome) => {
+        const [id, status, next, error, processed] = this.outcomeFields(p, outcome, now);
+        return `(${cast(id, 'varchar')}, ${cast(status, 'varchar')}, ${cast(next, 'bigint')}, ${cast(error, 'text')}, ${cast(processed, 'bigint')})`;
+      })
+      .join(', ');
+  }
+
+  private outcomeFields(p: SqlParams, outcome: EventOutcome, now: Date): [string, string, string, string, string] {
+    const finished = outcome.status === 'processed' || outcome.status === 'ignored';
+    return [
+      p.add(outcome.eventId),
+      p.add(outcome.status),
+      outcome.nextAttemptAt ? p.time(outcome.nextAttemptAt) : p.add(null),
+      p.add(outcome.lastError),
+      finished ? p.time(now) : p.add(null),
+    ];
+  }
+
+  private async insertRuns(runner: QueryRunner, runs: readonly HandlerRun[], now: Date): Promise<void> {
     const p = new SqlParams(this.dialect);
-    const status = error === null ? 'succeeded' : 'failed';
-    const values = `(${p.add(eventId)}, ${p.add(handler)}, ${p.add(status)}, 1, ${p.add(error)}, ${p.time(now)})`;
+    await runner.query(this.runsInsert(p, runs, now), p.values);
+  }
+
+  /** A run's attempts count its tries; a retry updates the row of the handler's earlier run. */
+  private runsInsert(p: SqlParams, runs: readonly HandlerRun[], now: Date): string {
+    const values = runs
+      .map((run) => `(${p.add(run.eventId)}, ${p.add(run.handler)}, ${p.add(run.error === null ? 'succeeded' : 'failed')}, 1, ${p.add(run.error)}, ${p.time(now)})`)
+      .join(', ');
     const update =
       this.dialect === 'mysql'
         ? 'ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = attempts + 1, last_error = VALUES(last_error), updated_at = VALUES(updated_at)'
         : 'ON CONFLICT (event_id, handler) DO UPDATE SET status = excluded.status, ' +
           'attempts = omise_webhook_handler_runs.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at';
-    await manager.query(
-      `INSERT INTO omise_webhook_handler_runs (event_id, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`,
-      p.values,
-    );
-  }
-
-  /**
-   * Ends this worker's lease with the outcome, recording the last handler run in the same transaction
-   * (one commit instead of two per event). Returns false when the lease was lost (it ran out and another
-   * worker claimed the event): the other worker's outcome stands.
-   */
-  async finish(
-    eventId: string,
-    workerId: string,
-    outcome: { status: WebhookEventStatus; nextAttemptAt?: Date; lastError?: string | null },
-    lastRun?: { handler: string; error: string | null },
-    now = new Date(),
-  ): Promise<boolean> {
-    // Placeholders are added in the order they appear in the text: MySQL and SQLite bind by position.
-    const p = new SqlParams(this.dialect);
-    const finished = outcome.status === 'processed' || outcome.status === 'ignored';
-    const sql =
-      `UPDATE omise_webhook_events SET status = ${p.add(outcome.status)}, ` +
-      (outcome.nextAttemptAt ? `next_attempt_at = ${p.time(outcome.nextAttemptAt)}, ` : '') +
-      `last_error = ${p.add(outcome.lastError ?? null)}, processed_at = ${finished ? p.time(now) : 'NULL'}, ` +
-      `locked_by = NULL, locked_until = NULL ` +
-      `WHERE event_id = ${p.add(eventId)} AND locked_by = ${p.add(workerId)} AND status = 'processing'`;
-    if (!lastRun) return (await this.affected(sql, p.values)) > 0;
-    return this.atomically(async (manager) => {
-      await this.recordHandlerRun(eventId, lastRun.handler, lastRun.error, now, manager);
-      return (await this.affectedWith(manager, sql, p.values)) > 0;
-    });
+    return `INSERT INTO omise_webhook_handler_runs (event_id, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`;
   }
 
   /** Gives back this worker's unfinished leases so another instance can take them at once. */
   async release(workerId: string): Promise<number> {
     const p = new SqlParams(this.dialect);
-    return this.affected(
-      `UPDATE omise_webhook_events SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, ` +
-        `locked_by = NULL, locked_until = NULL WHERE locked_by = ${p.add(workerId)} AND status = 'processing'`,
-      p.values,
+    return this.run('releasing leases', (runner) =>
+      affected(
+        runner,
+        `UPDATE omise_webhook_events SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, ` +
+          `locked_by = NULL, locked_until = NULL WHERE locked_by = ${p.add(workerId)} AND status = 'processing'`,
+        p.values,
+      ),
     );
   }
 
@@ -183,22 +273,24 @@ export class DispatchStore {
    * that succeeded before are not re-run; with `force`, every handler of every matching event runs again.
    */
   async replay(filter: ReplayFilter, force: boolean, now = new Date()): Promise<number> {
-    return this.atomically(async (manager) => {
-      if (force) {
-        // The handler history of the re-queued events is forgotten, so every handler runs again.
-        const d = new SqlParams(this.dialect);
-        await manager.query(
-          `DELETE FROM omise_webhook_handler_runs WHERE event_id IN ` +
-            `(SELECT event_id FROM (SELECT event_id FROM omise_webhook_events WHERE ${this.replayCondition(d, filter, force)}) AS replayed)`,
-          d.values,
-        );
-      }
-      const p = new SqlParams(this.dialect);
-      const sql =
-        `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${p.time(now)}, ` +
-        `last_error = NULL, processed_at = NULL WHERE ${this.replayCondition(p, filter, force)}`;
-      return this.affectedWith(manager, sql, p.values);
-    });
+    return this.run('replaying events', (runner) =>
+      this.transaction(runner, async () => {
+        if (force) {
+          // The handler history of the re-queued events is forgotten, so every handler runs again.
+          const d = new SqlParams(this.dialect);
+          await runner.query(
+            `DELETE FROM omise_webhook_handler_runs WHERE event_id IN ` +
+              `(SELECT event_id FROM (SELECT event_id FROM omise_webhook_events WHERE ${this.replayCondition(d, filter, force)}) AS replayed)`,
+            d.values,
+          );
+        }
+        const p = new SqlParams(this.dialect);
+        const sql =
+          `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${p.time(now)}, ` +
+          `last_error = NULL, processed_at = NULL WHERE ${this.replayCondition(p, filter, force)}`;
+        return affected(runner, sql, p.values);
+      }),
+    );
   }
 
   private replayCondition(p: SqlParams, filter: ReplayFilter, force: boolean): string {
@@ -215,28 +307,43 @@ export class DispatchStore {
     return where.join(' AND ');
   }
 
+  private run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return withDeadline(this.dataSource, this.timeoutMs, what, work);
+  }
+
   /**
    * A transaction on PostgreSQL and MySQL. On SQLite, TypeORM shares one connection between every
    * caller, so a transaction would take in whatever else runs meanwhile (an intake INSERT that is then
    * acknowledged, and lost if the transaction rolls back), and two would collide. There the statements
    * run one by one, each atomic on its own; both callers stay correct if the second one fails.
    */
-  private atomically<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dialect === 'sqlite' ? work(this.dataSource.manager) : this.dataSource.transaction(work);
-  }
-
-  private affected(sql: string, values: unknown[]): Promise<number> {
-    return this.affectedWith(this.dataSource.manager, sql, values);
-  }
-
-  /** Rows changed by a statement: TypeORM's structured result reports it the same way for every driver. */
-  private async affectedWith(manager: EntityManager, sql: string, values: unknown[]): Promise<number> {
-    const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+  private async transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return work();
+    await runner.startTransaction();
     try {
-      const result = await runner.query(sql, values, true);
-      return result.affected ?? 0;
-    } finally {
-      if (!manager.queryRunner) await runner.release();
+      const result = await work();
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   }
+}
+
+/**
+ * The columns an outcome sets on the event `e` from its row `v`, a retry time only where the outcome
+ * has one. MySQL's multi-table UPDATE names its targets (`e.status`); the others may not.
+ */
+function outcomeAssignments(target: 'e.' | ''): string {
+  return (
+    `${target}status = v.status, ${target}next_attempt_at = COALESCE(v.next_attempt_at, e.next_attempt_at), ` +
+    `${target}last_error = v.last_error, ${target}processed_at = v.processed_at, ${target}locked_by = NULL, ${target}locked_until = NULL`
+  );
+}
+
+/** Rows changed by a statement: TypeORM's structured result reports it the same way for every driver. */
+async function affected(runner: QueryRunner, sql: string, values: unknown[]): Promise<number> {
+  const result = (await runner.query(sql, values, true)) as { affected?: number };
+  return result.affected ?? 0;
 }

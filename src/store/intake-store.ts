@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import type { OmiseEvent } from '../events/omise-event';
+import { WebhooksConfig } from '../webhooks.options';
+import { DatabaseTimeout, isUnavailable, withDeadline } from './deadline';
 import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
 
 /** Outcome of storing a delivery: the first delivery of an id is `stored`, every later one `duplicate`. */
 export type StoreOutcome = 'stored' | 'duplicate';
+
+/** More deliveries are waiting to be written than `maxPendingDeliveries`: refused at once. */
+export class StoreOverloaded extends Error {
+  constructor(limit: number) {
+    super(`${limit} deliveries are already waiting to be written`);
+    this.name = 'StoreOverloaded';
+  }
+}
 
 interface PendingDelivery {
   event: OmiseEvent;
   rawBody: string;
   receivedAt: Date;
   deliveryId: string;
+  settled: boolean;
+  timer: NodeJS.Timeout;
   resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
 }
@@ -29,21 +41,44 @@ const MAX_BATCHES_IN_FLIGHT = 4;
  * (`ON CONFLICT DO NOTHING` / a no-op `ON DUPLICATE KEY UPDATE`), never by a read before the write,
  * so concurrent deliveries on any number of instances yield exactly one `stored`. Resolves only once
  * the row is committed.
+ *
+ * Bounded in both directions: a delivery not stored within `databaseTimeoutMs` is rejected at that
+ * time (its INSERT may still commit later, if the database was only stalled: a redelivery then finds
+ * it as a duplicate, and the worker dispatches the row once); beyond `maxPendingDeliveries` waiting,
+ * a delivery is refused at once instead of queueing behind a database that does not answer.
  */
 @Injectable()
 export class IntakeStore {
   private readonly dialect: Dialect;
   private queue: PendingDelivery[] = [];
+  /** Deliveries handed to the database and not settled yet, counted against the bound. */
+  private writing = 0;
   private flushScheduled = false;
   private batchesInFlight = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
+  ) {
     this.dialect = dialectOf(dataSource);
   }
 
   store(event: OmiseEvent, rawBody: string): Promise<StoreOutcome> {
+    const { databaseTimeoutMs, maxPendingDeliveries } = this.config;
+    if (this.queue.length + this.writing >= maxPendingDeliveries) return Promise.reject(new StoreOverloaded(maxPendingDeliveries));
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, rawBody, receivedAt: new Date(), deliveryId: randomUUID(), resolve, reject });
+      const delivery: PendingDelivery = {
+        event,
+        rawBody,
+        receivedAt: new Date(),
+        deliveryId: randomUUID(),
+        settled: false,
+        // The sender's deadline runs from arrival, however long the delivery waited for a batch.
+        timer: setTimeout(() => settle(delivery, new DatabaseTimeout('storing the event', databaseTimeoutMs)), databaseTimeoutMs),
+        resolve,
+        reject,
+      };
+      this.queue.push(delivery);
       this.scheduleFlush();
     });
   }
@@ -55,12 +90,15 @@ export class IntakeStore {
     // and a lone delivery waits for nothing.
     setImmediate(() => {
       this.flushScheduled = false;
-      const batch = this.queue.splice(0, MAX_BATCH_ROWS);
-      if (batch.length === 0) return;
+      // Deliveries whose deadline passed while they waited are already answered: not written.
+      const batch = this.queue.splice(0, MAX_BATCH_ROWS).filter((delivery) => !delivery.settled);
+      if (batch.length === 0) return this.scheduleFlush();
       this.batchesInFlight++;
+      this.writing += batch.length;
       // writeBatch settles every delivery itself and never rejects.
       void this.writeBatch(batch).finally(() => {
         this.batchesInFlight--;
+        this.writing -= batch.length;
         this.scheduleFlush();
       });
       this.scheduleFlush();
@@ -72,26 +110,53 @@ export class IntakeStore {
     // whatever the database says, as are first deliveries whose id was already stored.
     const firsts = new Map<string, PendingDelivery>();
     for (const delivery of batch) if (!firsts.has(delivery.event.id)) firsts.set(delivery.event.id, delivery);
-    let inserted: Set<string> | undefined;
-    for (let attempt = 1; inserted === undefined; attempt++) {
-      try {
-        inserted = await this.insertIgnoringDuplicates([...firsts.values()]);
-      } catch (error) {
-        // A deadlock victim was rolled back whole, so trying again is safe (InnoDB can pick the
-        // intake INSERT as victim against the worker's claim); anything else is the 503 path.
-        if (attempt < 3 && isTransientLockError(error)) continue;
-        for (const delivery of batch) delivery.reject(error);
+    const rows = [...firsts.values()];
+    let inserted: Set<string>;
+    try {
+      inserted = await this.insertRetryingLocks(rows);
+    } catch (error) {
+      if (isUnavailable(error) || rows.length === 1) {
+        for (const delivery of batch) settle(delivery, error);
         return;
+      }
+      // One row the database refuses (a value no check foresaw) must not fail the others: each row
+      // on its own, so only that one is refused.
+      inserted = new Set();
+      const refused = new Map<string, unknown>();
+      for (const row of rows) {
+        try {
+          for (const id of await this.insertRetryingLocks([row])) inserted.add(id);
+        } catch (rowError) {
+          refused.set(row.event.id, rowError);
+        }
+      }
+      for (const delivery of batch) {
+        const rowError = refused.get(delivery.event.id);
+        if (rowError !== undefined) settle(delivery, rowError);
       }
     }
     for (const delivery of batch) {
       const isWinner = firsts.get(delivery.event.id) === delivery && inserted.has(delivery.event.id);
-      delivery.resolve(isWinner ? 'stored' : 'duplicate');
+      settle(delivery, undefined, isWinner ? 'stored' : 'duplicate');
+    }
+  }
+
+  private async insertRetryingLocks(rows: PendingDelivery[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withDeadline(this.dataSource, this.config.databaseTimeoutMs, 'storing events', (runner) =>
+          this.insertIgnoringDuplicates(runner, rows),
+        );
+      } catch (error) {
+        // A deadlock victim was rolled back whole, so trying again is safe (InnoDB can pick the
+        // intake INSERT as victim against the worker's claim).
+        if (attempt >= 3 || !isTransientLockError(error)) throw error;
+      }
     }
   }
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
-  private async insertIgnoringDuplicates(rows: PendingDelivery[]): Promise<Set<string>> {
+  private async insertIgnoringDuplicates(runner: QueryRunner, rows: PendingDelivery[]): Promise<Set<string>> {
     const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id)';
     const params = new SqlParams(this.dialect);
     const tuples = rows.map(
@@ -105,23 +170,36 @@ export class IntakeStore {
       // MySQL has no RETURNING. A no-op update keeps real errors errors (unlike INSERT IGNORE); the
       // rows this statement created are the ones that carry our delivery ids, read back by primary
       // key in the same transaction so that a failure in between stores nothing.
-      return this.dataSource.transaction(async (manager) => {
-        await manager.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params.values);
+      await runner.startTransaction();
+      try {
+        await runner.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params.values);
         const ids = new SqlParams(this.dialect);
-        const found: Array<{ event_id: string; delivery_id: string }> = await manager.query(
+        const found = (await runner.query(
           `SELECT event_id, delivery_id FROM omise_webhook_events WHERE event_id IN (${ids.list(rows.map((row) => row.event.id))})`,
           ids.values,
-        );
+        )) as Array<{ event_id: string; delivery_id: string }>;
+        await runner.commitTransaction();
         const ours = new Set(rows.map((row) => row.deliveryId));
         return new Set(found.filter((row) => ours.has(row.delivery_id)).map((row) => row.event_id));
-      });
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
     }
-    const returned: Array<{ event_id: string }> = await this.dataSource.query(
-      `${insert} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      params.values,
-    );
+    const returned = (await runner.query(`${insert} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`, params.values)) as Array<{
+      event_id: string;
+    }>;
     return new Set(returned.map((row) => row.event_id));
   }
+}
+
+/** Answers a delivery once: by its deadline, or by the batch that wrote it, whichever comes first. */
+function settle(delivery: PendingDelivery, error: unknown, outcome?: StoreOutcome): void {
+  if (delivery.settled) return;
+  delivery.settled = true;
+  clearTimeout(delivery.timer);
+  if (outcome !== undefined && error === undefined) delivery.resolve(outcome);
+  else delivery.reject(error);
 }
 
 /** Deadlock or lock-wait errors: MySQL 1213/1205, PostgreSQL 40P01/40001, SQLite BUSY. */

@@ -62,3 +62,21 @@ export async function postTogether(
   for (const p of pending) p.req.end(bytes.subarray(bytes.length - 1));
   return Promise.all(pending.map((p) => p.response));
 }
+
+/** POSTs `body` in 1 KiB chunks without a Content-Length (Transfer-Encoding: chunked), as a client streaming it would. */
+export function postChunked(server: Server, path: string, body: string, headers: OutgoingHttpHeaders): Promise<RawResponse> {
+  const { port } = server.address() as AddressInfo;
+  const bytes = Buffer.from(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    // The server may answer and close before it has read everything: that is the point.
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    for (let offset = 0; offset < bytes.length; offset += 1024) req.write(bytes.subarray(offset, offset + 1024));
+    req.end();
+  });
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WebhooksConfig } from '../webhooks.options';
+import { IntakeError } from './intake-error';
+import { IntakeRefusals } from './refusals';
+
+/** What the reader leaves on the request for the guard: the exact bytes, and nothing parsed. */
+export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean };
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
+
+/**
+ * What the headers alone say is wrong with a delivery, before any byte of the body is read: a content
+ * type Omise does not send (415: JSON in UTF-8, not compressed), or a declared length over the limit
+ * (413). Undefined when they are fine.
+ */
+export function headerRefusal(req: IncomingMessage, maxBodyBytes: number): IntakeError | undefined {
+  const type = req.headers['content-type'] ?? '';
+  const charset = CHARSET.exec(type)?.[1].toLowerCase();
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (!JSON_MEDIA_TYPE.test(type) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') {
+    return new IntakeError('unsupported_media_type', 'Omise webhooks are sent as Content-Type: application/json, UTF-8, not compressed.');
+  }
+  if (Number(req.headers['content-length']) > maxBodyBytes) return tooLarge(maxBodyBytes);
+  return undefined;
+}
+
+export function tooLarge(maxBodyBytes: number): IntakeError {
+  return new IntakeError('payload_too_large', `The body exceeds the limit of ${maxBodyBytes} bytes.`);
+}
+
+/**
+ * Reads the webhook route's body itself, ahead of the host's body parsers, so that:
+ * - the body is parsed once, by the module, and only after its signature passed (a forged request
+ *   costs an HMAC, never a JSON parse);
+ * - whatever the host's parsers are (`rawBody` or not, `app.use(express.json())`, their limits and
+ *   charsets), the route gets the exact bytes, and its refusals (415, 413) come in the module's
+ *   `{statusCode, reason, message}` shape with the module's rate-limited log, never as an error page
+ *   and a stack trace from the host's parser.
+ *
+ * How: at bootstrap, once Nest has mounted the parsers and routes, a POST handler for the route's
+ * path (global prefix included) is put first in the Express router. It reads the body, leaves it as
+ * `req.rawBody`, and marks the request read, which body-parser takes as "already parsed".
+ */
+@Injectable()
+export class WebhookBodyReader implements OnApplicationBootstrap {
+  private readonly logger = new Logger('OmiseWebhooks');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
+    private readonly refusals: IntakeRefusals,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    // An application context without HTTP (a worker-only process) receives no webhooks.
+    if (!adapter) return;
+    const mounted = adapter.getType() === 'express' && mountFirst(adapter.getInstance<ExpressLike>(), this.config.path, (req, res, next) => this.read(req, res, next));
+    if (!mounted) {
+      this.logger.warn(
+        `Could not put the webhook body reader ahead of the body parsers (${adapter.getType()}); the route relies on the host's ` +
+          'JSON parser keeping the raw body: create the app with `NestFactory.create(AppModule, { rawBody: true })`.',
+      );
+    }
+  }
+
+  private read(req: RawBodyRequest, res: ServerResponse, next: () => void): void {
+    const refuse = (error: IntakeError, close: boolean) => {
+      // Past a refusal the rest of the body is not wanted: close rather than read it all.
+      if (close) res.setHeader('Connection', 'close');
+      this.refusals.answer(res, error);
+    };
+    const limit = this.config.maxBodyBytes;
+    const refusal = headerRefusal(req, limit);
+    if (refusal) return refuse(refusal, true);
+
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      length += chunk.length;
+      if (length > limit) {
+        done = true;
+        req.pause();
+        refuse(tooLarge(limit), true);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      req.rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
+      req._body = true;
+      req.body = undefined;
+      next();
+    });
+    // A client that goes away mid-body gets no answer; there is no one to read it.
+    req.on('error', () => {
+      done = true;
+    });
+  }
+}
+
+/** The parts of an Express app (4 or 5) the reader uses. */
+interface ExpressLike {
+  post(path: string, handler: (req: RawBodyRequest, res: ServerResponse, next: () => void) => void): unknown;
+  router?: { stack?: unknown };
+  _router?: { stack?: unknown };
+}
+
+interface RouterLayer {
+  route?: { path?: unknown; methods?: Record<string, boolean> };
+}
+
+/** Mounts `handler` for POST on the webhook route's full path, first in the router. False if it cannot. */
+function mountFirst(app: ExpressLike, webhookPath: string, handler: Parameters<ExpressLike['post']>[1]): boolean {
+  const stack = (app.router ?? app._router)?.stack;
+  if (!Array.isArray(stack)) return false;
+  const layers = stack as RouterLayer[];
+  const route = layers.find((layer) => {
+    const path = layer.route?.path;
+    return typeof path === 'string' && layer.route?.methods?.post === true && (path === `/${webhookPath}` || path.endsWith(`/${webhookPath}`));
+  });
+  const path = route?.route?.path;
+  if (typeof path !== 'string') return false;
+  app.post(path, handler);
+  // app.post appended a layer; it goes first, ahead of every parser and middleware.
+  stack.unshift(stack.pop());
+  return true;
+}
