@@ -13,6 +13,7 @@ describe('resolveWebhooksConfig', () => {
       path: 'webhooks/omise',
       verify: 'signature',
       databaseTimeoutMs: 5000,
+      bodyTimeoutMs: 10_000,
       maxPendingDeliveries: 1000,
       dispatch: { enabled: true, concurrency: 8, leaseMs: 60_000, retry: { maxAttempts: 10 } },
     });

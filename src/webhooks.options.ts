@@ -38,6 +38,12 @@ export interface WebhooksModuleOptions {
    */
   databaseTimeoutMs?: number;
   /**
+   * How long the body of a delivery may take to arrive, in ms (default 10000). Omise sends a few kB at
+   * once: a body still trickling in after that is refused with 408, so a slow client does not hold a
+   * connection for the HTTP server's minutes-long default.
+   */
+  bodyTimeoutMs?: number;
+  /**
    * How many deliveries may wait to be written at once (default 1000). Past that, a delivery is
    * refused at once with 503 `store_overloaded` instead of queueing behind a stalled database.
    */
@@ -73,6 +79,7 @@ export interface WebhooksConfig {
   readonly toleranceSeconds: number;
   readonly maxBodyBytes: number;
   readonly databaseTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
   readonly maxPendingDeliveries: number;
   readonly path: string;
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
@@ -109,6 +116,7 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     throw new Error(`WebhooksModule: maxBodyBytes is ${maxBodyBytes}, but on MySQL/MariaDB the body column holds at most ${bodyColumnBytes} bytes.`);
   }
   const databaseTimeoutMs = positiveInteger('databaseTimeoutMs', options.databaseTimeoutMs ?? 5_000);
+  const bodyTimeoutMs = positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000);
   const maxPendingDeliveries = positiveInteger('maxPendingDeliveries', options.maxPendingDeliveries ?? 1_000);
   const dispatch = {
     enabled: options.dispatch?.enabled ?? true,
@@ -135,6 +143,7 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     toleranceSeconds,
     maxBodyBytes,
     databaseTimeoutMs,
+    bodyTimeoutMs,
     maxPendingDeliveries,
     path: extras.path.replace(/^\/+|\/+$/g, ''),
     dispatch,

@@ -78,7 +78,7 @@ interface DemoApp {
 }
 
 /**
- * The demo app as src/main.ts boots it (AppModule, rawBody, the JSON body limit), on the test
+ * The demo app as demo/main.ts boots it (AppModule, no rawBody: the module reads its route's body), on the test
  * database. AppModule reads its settings from the environment, which is restored once it has booted.
  */
 async function startDemoApp(db: TestDatabase): Promise<DemoApp> {
@@ -89,7 +89,6 @@ async function startDemoApp(db: TestDatabase): Promise<DemoApp> {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
     const app = moduleRef.createNestApplication<NestExpressApplication>({
-      rawBody: true,
       logger: process.env.TEST_LOGS ? ['error', 'warn'] : false,
     });
     await app.init();

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
@@ -252,6 +254,34 @@ describe.each(testDatabases().slice(0, 1))('a host app created without rawBody (
       expect(response.status).toBe(200);
       const rows: Array<{ raw_body: string }> = await t.dataSource.query('SELECT raw_body FROM omise_webhook_events');
       expect(rows).toEqual([{ raw_body: FIXTURE }]);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});
+
+describe.each(testDatabases().slice(0, 1))('a delivery whose body trickles in ($name)', (kind) => {
+  it('is refused 408 request_timeout once bodyTimeoutMs has passed, and the connection closed', async () => {
+    const db = await kind.create();
+    const t = await startWebhooksTestApp(db, { bodyTimeoutMs: 300 });
+    try {
+      const body = eventBody();
+      const { port } = t.server.address() as AddressInfo;
+      // Half the body, then nothing: the answer comes from the module's deadline, not from the client.
+      const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: PATH, method: 'POST', headers: { ...signOmiseWebhook(body, SECRET), 'Content-Length': String(Buffer.byteLength(body)) } });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, body.length / 2));
+      });
+      expect(answer).toMatchObject({ status: 408, connection: 'close' });
+      expect(JSON.parse(answer.body)).toMatchObject({ statusCode: 408, reason: 'request_timeout' });
+      await expect(countStored(t.dataSource)).resolves.toBe(0);
     } finally {
       await t.close();
       await db.drop();

@@ -10,6 +10,7 @@ export type IntakeErrorReason =
   | SignatureFailure
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'request_timeout'
   | 'raw_body_unavailable'
   | 'invalid_json'
   | 'invalid_event'
@@ -53,6 +54,8 @@ export function statusOf(reason: IntakeErrorReason): HttpStatus {
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case 'payload_too_large':
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    case 'request_timeout':
+      return HttpStatus.REQUEST_TIMEOUT;
     case 'raw_body_unavailable':
       return HttpStatus.INTERNAL_SERVER_ERROR;
     case 'store_unavailable':

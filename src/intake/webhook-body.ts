@@ -80,20 +80,25 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     const chunks: Buffer[] = [];
     let length = 0;
     let done = false;
+    const stop = (error?: IntakeError) => {
+      done = true;
+      clearTimeout(deadline);
+      if (error) {
+        req.pause();
+        refuse(error, true);
+      }
+    };
+    const { bodyTimeoutMs } = this.config;
+    const deadline = setTimeout(() => stop(new IntakeError('request_timeout', `The body did not arrive within ${bodyTimeoutMs} ms.`)), bodyTimeoutMs);
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       length += chunk.length;
-      if (length > limit) {
-        done = true;
-        req.pause();
-        refuse(tooLarge(limit), true);
-        return;
-      }
+      if (length > limit) return stop(tooLarge(limit));
       chunks.push(chunk);
     });
     req.on('end', () => {
       if (done) return;
-      done = true;
+      stop();
       req.rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
       // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
       req._body = true;
@@ -101,8 +106,9 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       next();
     });
     // A client that goes away mid-body gets no answer; there is no one to read it.
-    req.on('error', () => {
-      done = true;
+    req.on('error', () => stop());
+    req.on('close', () => {
+      if (!done) stop();
     });
   }
 }

@@ -15,7 +15,7 @@ let app: INestApplication;
 
 before(async () => {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  app = moduleRef.createNestApplication({ rawBody: true });
+  app = moduleRef.createNestApplication();
   await app.init();
 });
 
