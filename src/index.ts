@@ -32,7 +32,7 @@ export { DispatchWorker } from './dispatch/dispatch-worker';
 
 // The schema: entities and migrations for the host's DataSource.
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
-export { WEBHOOK_EVENT_STATUSES, WebhookEventEntity, type WebhookEventStatus } from './store/webhook-event.entity';
+export { WEBHOOK_EVENT_STATUSES, WebhookEventEntity, type WebhookEventSource, type WebhookEventStatus } from './store/webhook-event.entity';
 export { HandlerRunEntity, type HandlerRunStatus } from './store/handler-run.entity';
 
 // Omise's wire format: sign and serialize as Omise does, verify as the endpoint does.

@@ -6,6 +6,7 @@ import type { OmiseEvent } from '../events/omise-event';
 import { WebhooksConfig } from '../webhooks.options';
 import { DatabaseTimeout, isUnavailable, withDeadline } from './deadline';
 import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
+import type { WebhookEventSource } from './webhook-event.entity';
 
 /** Outcome of storing a delivery: the first delivery of an id is `stored`, every later one `duplicate`. */
 export type StoreOutcome = 'stored' | 'duplicate';
@@ -18,9 +19,17 @@ export class StoreOverloaded extends Error {
   }
 }
 
+/** Where a delivery came from, and the trace context to store with it. */
+export interface StoreOptions {
+  source?: WebhookEventSource;
+  traceParent?: string | null;
+}
+
 interface PendingDelivery {
   event: OmiseEvent;
   rawBody: string;
+  source: WebhookEventSource;
+  traceParent: string | null;
   receivedAt: Date;
   deliveryId: string;
   settled: boolean;
@@ -29,7 +38,7 @@ interface PendingDelivery {
   reject(error: unknown): void;
 }
 
-/** Rows per INSERT: well under every driver's bound-parameter limit (7 parameters a row). */
+/** Rows per INSERT: well under every driver's bound-parameter limit (9 parameters a row). */
 const MAX_BATCH_ROWS = 500;
 /** Batches in flight at once; the rest queue up and join the next batch (group commit). */
 const MAX_BATCHES_IN_FLIGHT = 4;
@@ -63,13 +72,15 @@ export class IntakeStore {
     this.dialect = dialectOf(dataSource);
   }
 
-  store(event: OmiseEvent, rawBody: string): Promise<StoreOutcome> {
+  store(event: OmiseEvent, rawBody: string, options: StoreOptions = {}): Promise<StoreOutcome> {
     const { databaseTimeoutMs, maxPendingDeliveries } = this.config;
     if (this.queue.length + this.writing >= maxPendingDeliveries) return Promise.reject(new StoreOverloaded(maxPendingDeliveries));
     return new Promise((resolve, reject) => {
       const delivery: PendingDelivery = {
         event,
         rawBody,
+        source: options.source ?? 'webhook',
+        traceParent: options.traceParent ?? null,
         receivedAt: new Date(),
         deliveryId: randomUUID(),
         settled: false,
@@ -157,12 +168,13 @@ export class IntakeStore {
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
   private async insertIgnoringDuplicates(runner: QueryRunner, rows: PendingDelivery[]): Promise<Set<string>> {
-    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id)';
+    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent)';
     const params = new SqlParams(this.dialect);
     const tuples = rows.map(
       (row) =>
         `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
-        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)})`,
+        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)}, ` +
+        `${params.add(row.source)}, ${params.add(row.traceParent)})`,
     );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 

@@ -4,6 +4,9 @@ import { epochMillis } from './epoch-millis.transformer';
 /** Where a stored event stands. Intake writes `pending`; dispatch moves it on. */
 export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
 
+/** How a stored event arrived: a signed delivery from Omise, or found by reconciliation with the Events API. */
+export type WebhookEventSource = 'webhook' | 'reconciliation';
+
 export const WEBHOOK_EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending', 'processing', 'processed', 'failed', 'dead', 'ignored'];
 
 /**
@@ -56,6 +59,13 @@ export class WebhookEventEntity {
 
   @Column({ name: 'processed_at', type: 'bigint', nullable: true, transformer: epochMillis })
   processedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'webhook' })
+  source!: WebhookEventSource;
+
+  /** The W3C traceparent of the intake that stored the event, when the host traces; dispatch links to it. */
+  @Column({ name: 'trace_parent', type: 'varchar', length: 55, nullable: true })
+  traceParent!: string | null;
 }
 
 /**
@@ -73,4 +83,5 @@ export const SUMMARY_COLUMNS = {
   lockedUntil: true,
   lastError: true,
   processedAt: true,
+  source: true,
 } as const;
