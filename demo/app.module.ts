@@ -7,6 +7,7 @@ import { AdminModule } from './admin/admin.module';
 import { databaseOptionsFromUrl } from './config/database.config';
 import { omiseConfig } from './config/omise.config';
 import { DOMAIN_MIGRATIONS, DOMAIN_MODULES } from './domain';
+import { OpsModule } from './ops/ops.module';
 
 /**
  * The demo commerce backend: the host application a merchant already has, with the webhooks
@@ -33,6 +34,7 @@ import { DOMAIN_MIGRATIONS, DOMAIN_MODULES } from './domain';
     }),
     ...DOMAIN_MODULES,
     AdminModule,
+    OpsModule,
   ],
 })
 export class AppModule {}

@@ -30,6 +30,16 @@ export { WebhookAdmin, type EventListFilter, type StoredEventSummary } from './a
 export type { ReplayFilter } from './store/dispatch-store';
 export { DispatchWorker } from './dispatch/dispatch-worker';
 
+// Watching it: health for the host's /health, lifecycle events for alerting (metrics and spans
+// need no import: they are options of WebhooksModule).
+export { WebhooksHealthIndicator, type ReadinessOptions, type WebhooksHealthResult } from './health/webhooks-health.indicator';
+export {
+  OMISE_WEBHOOK_EVENT_DEAD,
+  OMISE_WEBHOOK_HANDLER_FAILED,
+  type OmiseWebhookEventDead,
+  type OmiseWebhookHandlerFailed,
+} from './telemetry/telemetry';
+
 // The schema: entities and migrations for the host's DataSource.
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
 export { WEBHOOK_EVENT_STATUSES, WebhookEventEntity, type WebhookEventSource, type WebhookEventStatus } from './store/webhook-event.entity';

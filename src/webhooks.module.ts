@@ -14,6 +14,8 @@ import { WebhookBodyReader } from './intake/webhook-body';
 import { DispatchStore } from './store/dispatch-store';
 import { IntakeStore } from './store/intake-store';
 import { dialectOf } from './store/sql-dialect';
+import { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
+import { WebhookTelemetry } from './telemetry/telemetry';
 import { ConfigurableWebhooksModule, WEBHOOKS_EXTRAS, WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
 import { resolveWebhooksConfig, WebhooksConfig, type WebhooksModuleExtras, type WebhooksModuleOptions } from './webhooks.options';
 import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
@@ -49,8 +51,10 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     EventConfirmation,
     IntakeInterceptor,
     IntakeRefusals,
+    WebhookTelemetry,
+    WebhooksHealthIndicator,
     WebhookBodyReader,
   ],
-  exports: [WebhookAdmin, DispatchWorker],
+  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

@@ -49,6 +49,21 @@ export interface WebhooksModuleOptions {
    */
   maxPendingDeliveries?: number;
   /**
+   * Prometheus metrics (`omise_webhooks_*`) in prom-client's default registry, so the host's own
+   * `/metrics` shows them. Default false; needs the `prom-client` package.
+   */
+  metrics?: boolean;
+  /**
+   * OpenTelemetry spans for intake, dispatch and each handler, through `@opentelemetry/api` (no-ops
+   * unless the host registers an SDK). Default false; needs the `@opentelemetry/api` package.
+   */
+  tracing?: boolean;
+  /**
+   * Emit `omise-webhooks.event.dead` and `omise-webhooks.handler.failed` through the host's
+   * EventEmitter2, so one listener can page someone. Default false.
+   */
+  lifecycleEvents?: boolean;
+  /**
    * `signature` (default): trust a correctly signed body. `signature+fetch`: after the signature passes,
    * fetch the event from the Omise Events API with the secret key and store the API's copy, as
    * Omise's own plugins do; a delivery the API does not know is refused.
@@ -81,6 +96,9 @@ export interface WebhooksConfig {
   readonly databaseTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxPendingDeliveries: number;
+  readonly metrics: boolean;
+  readonly tracing: boolean;
+  readonly lifecycleEvents: boolean;
   readonly path: string;
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
   readonly verify: 'signature' | 'signature+fetch';
@@ -145,6 +163,9 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     databaseTimeoutMs,
     bodyTimeoutMs,
     maxPendingDeliveries,
+    metrics: options.metrics ?? false,
+    tracing: options.tracing ?? false,
+    lifecycleEvents: options.lifecycleEvents ?? false,
     path: extras.path.replace(/^\/+|\/+$/g, ''),
     dispatch,
     verify,

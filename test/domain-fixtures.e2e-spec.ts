@@ -280,4 +280,13 @@ describe.each(testDatabases())('Omise SDK event fixtures through the demo app on
     await expect(t.dataSource.getRepository(DisputeEntity).count()).resolves.toBe(0);
     await expect(t.dataSource.getRepository(ScheduleEntity).count()).resolves.toBe(0);
   });
+
+  it('shows what an operator watches: /health up and the handlers of the domain modules in /metrics', async () => {
+    const health = await request(t.server).get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', info: { 'omise-webhooks-worker': { status: 'up' }, 'omise-webhooks': { status: 'up', database: 'up' } } });
+    const metrics = await request(t.server).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^omise_webhooks_handler_runs_total\{handler="ChargeEventsListener\.onCharge",outcome="succeeded"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^omise_webhooks_events\{status="dead"\} 0$/m);
+    expect(metrics.text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+  });
 });

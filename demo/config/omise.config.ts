@@ -18,6 +18,11 @@ export const omiseConfig = registerAs('omise', () => ({
   verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),
   omiseApi: { secretKey: process.env.OMISE_SECRET_KEY, baseUrl: process.env.OMISE_API_BASE_URL || undefined },
   dispatch: { enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH) },
+  // /metrics shows the module's metrics; spans are no-ops until an OpenTelemetry SDK is registered
+  // (none is in the demo); OpsModule's listener shows the alert on a dead event.
+  metrics: true,
+  tracing: true,
+  lifecycleEvents: true,
 }));
 
 /** `on` (default): this instance runs the worker too; `off`: intake only, a worker process dispatches. */

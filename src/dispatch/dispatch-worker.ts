@@ -1,9 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readStoredEvent } from '../events/omise-event';
+import { type OmiseEvent, readStoredEvent } from '../events/omise-event';
 import { escaped } from '../intake/refusals';
 import { type ClaimedEvent, DispatchStore, type EventOutcome } from '../store/dispatch-store';
+import { WebhookTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.options';
 import type { EventDispatcher } from './event-dispatcher';
 import { type EventHandler, HandlerRegistry } from './handler-registry';
@@ -55,19 +56,30 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   private claiming = false;
   private claimAgain = false;
   private stopped = true;
+  private lastSweepAt?: number;
 
   constructor(
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
     private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
+    private readonly telemetry: WebhookTelemetry,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.dispatch.enabled) return;
     this.stopped = false;
-    this.sweepTimer = setInterval(() => this.nudge(), this.config.dispatch.sweepIntervalMs);
+    this.lastSweepAt = Date.now();
+    this.sweepTimer = setInterval(() => {
+      this.lastSweepAt = Date.now();
+      this.nudge();
+    }, this.config.dispatch.sweepIntervalMs);
     this.sweepTimer.unref();
     this.nudge();
+  }
+
+  /** How long ago the sweep last ran; undefined when the worker is not running (for liveness). */
+  msSinceLastSweep(): number | undefined {
+    return this.stopped || this.lastSweepAt === undefined ? undefined : Date.now() - this.lastSweepAt;
   }
 
   /** Called by intake once an event is committed; the worker reads it back from the table. */
@@ -105,6 +117,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       let succeeded: Map<string, Set<string>>;
       try {
         claimed = await this.store.claim(this.workerId, wanted, this.config.dispatch.leaseMs);
+        this.telemetry.claimed(claimed.length);
         succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
         // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
@@ -137,8 +150,21 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
 
   /** Runs the event's pending handlers; the outcome to write, or nothing when the database failed mid-way. */
   private async process(row: ClaimedEvent, done: ReadonlySet<string>): Promise<EventOutcome | undefined> {
+    let event: OmiseEvent;
     try {
-      const event = readStoredEvent(row.rawBody);
+      event = readStoredEvent(row.rawBody);
+    } catch (error) {
+      // Validated at intake: a body that no longer parses was changed in the table by hand.
+      this.logger.error(`${escaped(row.eventId)}: the stored body is not JSON any more (${escaped((error as Error).message)}); left for a person`);
+      return { eventId: row.eventId, status: 'dead', lastError: 'the stored body is not JSON' };
+    }
+    const outcome = await this.telemetry.dispatching({ ...row, key: event.key }, () => this.run(row, event, done));
+    if (outcome) this.telemetry.finished(outcome, event.key, row.attempts);
+    return outcome;
+  }
+
+  private async run(row: ClaimedEvent, event: OmiseEvent, done: ReadonlySet<string>): Promise<EventOutcome | undefined> {
+    try {
       const handlers = this.handlers.handlersFor(event.key);
       if (handlers.length === 0) return { eventId: row.eventId, status: 'ignored', lastError: null };
       const failures: string[] = [];
@@ -147,7 +173,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
         // The previous handler's outcome is committed before the next one starts, so a crash does
         // not re-run a handler that succeeded; the last one is written with the event's outcome.
         if (lastRun) await this.store.recordRun(lastRun);
-        const error = await this.invoke(handler, event);
+        const error = await this.telemetry.handling(handler.name, event, row.attempts, () => this.invoke(handler, event));
         if (error !== null) failures.push(`${handler.name}: ${error}`);
         lastRun = { eventId: row.eventId, handler: handler.name, error };
       }
@@ -178,7 +204,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
    * (stuck on a database that stopped answering, say) is given up: another worker may claim the event
    * by then, and this one's slot is needed.
    */
-  private async invoke(handler: EventHandler, event: ReturnType<typeof readStoredEvent>): Promise<string | null> {
+  private async invoke(handler: EventHandler, event: OmiseEvent): Promise<string | null> {
     const { leaseMs } = this.config.dispatch;
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<string>((resolve) => {
@@ -224,6 +250,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     try {
       const written = await this.store.finish(this.workerId, batch);
       const lost = batch.length - written.size;
+      this.telemetry.lostLeases(lost);
       if (lost > 0) this.logger.warn(`${lost} event(s) finished after their lease ran out; the worker that claimed them since decides`);
     } catch (error) {
       // Nothing is lost: the events stay leased to this worker until the lease runs out, then are

@@ -1,4 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { WebhookTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.options';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyOmiseSignature } from '../wire/omise-signature';
 import { IntakeError, signatureError } from './intake-error';
@@ -12,7 +13,10 @@ import { headerRefusal, type RawBodyRequest, tooLarge } from './webhook-body';
  */
 @Injectable()
 export class OmiseSignatureGuard implements CanActivate {
-  constructor(@Inject(WebhooksConfig) private readonly config: WebhooksConfig) {}
+  constructor(
+    @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
+    private readonly telemetry: WebhookTelemetry,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<RawBodyRequest>();
@@ -27,14 +31,17 @@ export class OmiseSignatureGuard implements CanActivate {
           'without keeping `rawBody`.',
       );
     }
-    const verdict = verifyOmiseSignature({
-      signatureHeader: request.headersDistinct[SIGNATURE_HEADER],
-      timestampHeader: request.headersDistinct[TIMESTAMP_HEADER],
-      rawBody: request.rawBody,
-      secrets: this.config.secrets,
-      toleranceSeconds: this.config.toleranceSeconds,
-      nowSeconds: Math.floor(Date.now() / 1000),
-    });
+    const rawBody = request.rawBody;
+    const verdict = this.telemetry.step(request, 'verify', () =>
+      verifyOmiseSignature({
+        signatureHeader: request.headersDistinct[SIGNATURE_HEADER],
+        timestampHeader: request.headersDistinct[TIMESTAMP_HEADER],
+        rawBody,
+        secrets: this.config.secrets,
+        toleranceSeconds: this.config.toleranceSeconds,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      }),
+    );
     if (!verdict.ok) throw signatureError(verdict.failure);
     return true;
   }

@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { IntakeError, signatureError } from './intake-error';
+import type { WebhookTelemetry } from '../telemetry/telemetry';
 import { escaped, IntakeRefusals } from './refusals';
+
+// Metrics and spans are off here: only what the refusal answers and logs is under test.
+const telemetry = { intakeAnswered: () => undefined } as unknown as WebhookTelemetry;
 
 interface Sent {
   status: number;
@@ -41,7 +45,7 @@ describe('IntakeRefusals', () => {
 
   it('answers every refusal with its status and reason as JSON', () => {
     const sent: Sent[] = [];
-    const refusals = new IntakeRefusals();
+    const refusals = new IntakeRefusals(telemetry);
     refusals.answer(responseCapturing(sent), signatureError('signature_mismatch'));
     refusals.answer(responseCapturing(sent), new IntakeError('invalid_event', 'bad', ['id must be a string']));
     expect(sent).toEqual([
@@ -51,7 +55,7 @@ describe('IntakeRefusals', () => {
   });
 
   it('logs one line per reason per 10 s and counts the rest, so a flood cannot flood the log', () => {
-    const refusals = new IntakeRefusals();
+    const refusals = new IntakeRefusals(telemetry);
     for (let i = 0; i < 5; i++) refusals.answer(responseCapturing([]), signatureError('signature_mismatch'));
     refusals.answer(responseCapturing([]), signatureError('timestamp_too_old'));
     expect(warn.mock.calls.map((call: unknown[]) => call[0])).toEqual([
@@ -65,7 +69,7 @@ describe('IntakeRefusals', () => {
 
   it("logs a server-side failure at ERROR with its cause's message escaped, never the request", () => {
     const cause = new Error('invalid byte sequence for encoding "UTF8": 0x00 near evnt_\u0000\nforged');
-    new IntakeRefusals().answer(responseCapturing([]), new IntakeError('store_unavailable', 'The event could not be stored.', undefined, cause));
+    new IntakeRefusals(telemetry).answer(responseCapturing([]), new IntakeError('store_unavailable', 'The event could not be stored.', undefined, cause));
     expect(error).toHaveBeenCalledTimes(1);
     const line = String(error.mock.calls[0][0]);
     expect(line).toBe('intake refused (503 store_unavailable): The event could not be stored.: invalid byte sequence for encoding "UTF8": 0x00 near evnt_\\u0000\\u000aforged');

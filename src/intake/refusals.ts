@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { WebhookTelemetry } from '../telemetry/telemetry';
 import type { IntakeError } from './intake-error';
 
 /** The JSON body of every refused intake request. */
@@ -24,9 +25,12 @@ export class IntakeRefusals {
   /** Per reason: when it was last logged and how many refusals went unlogged since. */
   private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
 
+  constructor(private readonly telemetry: WebhookTelemetry) {}
+
   answer(response: ServerResponse, error: IntakeError): void {
     const status = error.status;
     this.log(error, status);
+    this.telemetry.intakeAnswered(response.req, { refused: error.reason, status });
     const body: IntakeErrorBody = { statusCode: status, reason: error.reason, message: error.message };
     if (error.details) body.details = error.details;
     const text = JSON.stringify(body);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WebhookTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.options';
 import { IntakeError } from './intake-error';
 import { IntakeRefusals } from './refusals';
@@ -52,6 +53,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
     private readonly refusals: IntakeRefusals,
+    private readonly telemetry: WebhookTelemetry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -68,6 +70,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
   }
 
   private read(req: RawBodyRequest, res: ServerResponse, next: () => void): void {
+    this.telemetry.intakeStarted(req);
     const refuse = (error: IntakeError, close: boolean) => {
       // Past a refusal the rest of the body is not wanted: close rather than read it all.
       if (close) res.setHeader('Connection', 'close');

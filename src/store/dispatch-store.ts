@@ -8,6 +8,8 @@ export interface ClaimedEvent {
   eventId: string;
   rawBody: string;
   attempts: number;
+  /** The traceparent of the intake that stored it, for the dispatch span's link. */
+  traceParent: string | null;
 }
 
 /** Which events a replay re-queues. */
@@ -105,7 +107,8 @@ export class DispatchStore {
         await runner.query(`UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${list})`, u.values);
         const r = new SqlParams('mysql');
         return (await runner.query(
-          `SELECT event_id AS eventId, raw_body AS rawBody, attempts FROM omise_webhook_events WHERE event_id IN (${r.list(ids.map((row) => row.event_id))})`,
+          `SELECT event_id AS eventId, raw_body AS rawBody, attempts, trace_parent AS traceParent FROM omise_webhook_events ` +
+            `WHERE event_id IN (${r.list(ids.map((row) => row.event_id))})`,
           r.values,
         )) as ClaimedEvent[];
       });
@@ -115,7 +118,7 @@ export class DispatchStore {
     const sql =
       `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
       `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
-      'RETURNING event_id AS "eventId", raw_body AS "rawBody", attempts';
+      'RETURNING event_id AS "eventId", raw_body AS "rawBody", attempts, trace_parent AS "traceParent"';
     return updatedRows<ClaimedEvent>(this.dialect, await runner.query(sql, p.values));
   }
 

@@ -50,13 +50,15 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   providers?: Provider[];
   /** More modules of the host app. */
   imports?: ModuleMetadata['imports'];
+  /** The host's own controllers. */
+  controllers?: ModuleMetadata['controllers'];
   /** How the host makes the tables: the module's migrations (default) or TypeORM's synchronize. */
   schema?: 'migrations' | 'synchronize';
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], imports = [], schema = 'migrations', ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -69,6 +71,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
       ...imports,
     ],
     providers,
+    controllers,
   }).compile();
   // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
   const app = moduleRef.createNestApplication({ rawBody, logger: process.env.TEST_LOGS ? ['error', 'warn'] : false });

@@ -67,6 +67,9 @@ class SlowMailer {
     EventEmitterModule.forRoot({ wildcard: true }),
     WebhooksModule.forRoot({
       secrets: [env('SECRET')],
+      // These tests are about exactly-once under crashes and races, on a machine that may be busy:
+      // deadlines get room here (test/faults.e2e-spec.ts holds them to theirs).
+      databaseTimeoutMs: 30_000,
       dispatch: { leaseMs: Number(env('LEASE_MS')), sweepIntervalMs: 100 },
     }),
   ],

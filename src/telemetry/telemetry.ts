@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import type { DataSource } from 'typeorm';
+import type { OmiseEvent } from '../events/omise-event';
+import type { IntakeErrorReason } from '../intake/intake-error';
+import type { EventOutcome } from '../store/dispatch-store';
+import { EventStats, type EventStatsReading } from '../store/event-stats';
+import type { StoreOutcome } from '../store/intake-store';
+import { WebhooksConfig } from '../webhooks.options';
+import { type GaugeReading, WebhookMetrics } from './metrics';
+import { WebhookTracing } from './tracing';
+
+/** Emitted through the host's EventEmitter2 (with `lifecycleEvents: true`) when an event runs out of attempts. */
+export const OMISE_WEBHOOK_EVENT_DEAD = 'omise-webhooks.event.dead';
+/** Emitted through the host's EventEmitter2 (with `lifecycleEvents: true`) each time a handler fails. */
+export const OMISE_WEBHOOK_HANDLER_FAILED = 'omise-webhooks.handler.failed';
+
+/** The payload of `omise-webhooks.event.dead`: never the body (it may carry card data). */
+export interface OmiseWebhookEventDead {
+  eventId: string;
+  key: string;
+  attempts: number;
+  /** The failed handlers' messages (`Class.method: message; …`). */
+  error: string;
+}
+
+/** The payload of `omise-webhooks.handler.failed`. */
+export interface OmiseWebhookHandlerFailed {
+  eventId: string;
+  key: string;
+  /** `Class.method`. */
+  handler: string;
+  attempts: number;
+  error: string;
+}
+
+interface Intake {
+  startedAt: bigint;
+  span?: Span;
+}
+
+/** How long a gauge reading is reused: however often the host scrapes, the database is read once a second at most. */
+const GAUGE_CACHE_MS = 1_000;
+
+/**
+ * Where intake and dispatch report what they do: Prometheus metrics (`metrics: true`), spans
+ * (`tracing: true`), and lifecycle events for alerting (`lifecycleEvents: true`). Each is off unless
+ * the host enables it, and then costs a branch per call.
+ */
+@Injectable()
+export class WebhookTelemetry {
+  private readonly logger = new Logger('OmiseWebhooks');
+  private readonly metrics?: WebhookMetrics;
+  private readonly tracing?: WebhookTracing;
+  private readonly lifecycle: boolean;
+  private readonly intakes = new WeakMap<IncomingMessage, Intake>();
+  private readonly stats: EventStats;
+  private gauges?: { at: number; reading: Promise<GaugeReading> };
+
+  constructor(
+    @Inject(WebhooksConfig) config: WebhooksConfig,
+    @InjectDataSource() dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
+  ) {
+    this.stats = new EventStats(dataSource, config.databaseTimeoutMs);
+    if (config.metrics) this.metrics = new WebhookMetrics(() => this.readGauges());
+    if (config.tracing) this.tracing = new WebhookTracing();
+    this.lifecycle = config.lifecycleEvents;
+  }
+
+  /** The numbers health and the gauges read. */
+  readStats(expiredFor: number): Promise<EventStatsReading> {
+    return this.stats.read(expiredFor);
+  }
+
+  // ---- intake: one delivery, from its first byte to its answer
+
+  intakeStarted(req: IncomingMessage): void {
+    if (!this.metrics && !this.tracing) return;
+    this.intakes.set(req, { startedAt: process.hrtime.bigint(), span: this.tracing?.start('omise-webhooks intake') });
+  }
+
+  /** Runs one step of intake (`verify`, `store`) in a span of its own under the intake's. */
+  step<T>(req: IncomingMessage, name: 'verify' | 'store', work: () => T): T {
+    const parent = this.tracing && this.intakes.get(req)?.span;
+    if (!parent || !this.tracing) return work();
+    const span = this.tracing.child(parent, `omise-webhooks ${name}`);
+    try {
+      const result = work();
+      if (result instanceof Promise) {
+        return result.then(
+          (value: unknown) => (this.tracing?.end(span), value),
+          (error: unknown) => {
+            this.tracing?.end(span, (error as Error).message);
+            throw error;
+          },
+        ) as T;
+      }
+      this.tracing.end(span);
+      return result;
+    } catch (error) {
+      this.tracing.end(span, (error as Error).message);
+      throw error;
+    }
+  }
+
+  /** The delivery's event is known: its id and key on the intake span. */
+  intakeEvent(req: IncomingMessage, event: OmiseEvent): void {
+    this.intakes.get(req)?.span?.setAttributes({ 'omise.event.id': event.id, 'omise.event.key': event.key });
+  }
+
+  /** The intake span's traceparent, stored with the event so its dispatch links to it. */
+  traceParentOf(req: IncomingMessage): string | null {
+    const span = this.intakes.get(req)?.span;
+    return span && this.tracing ? this.tracing.traceParent(span) : null;
+  }
+
+  intakeAnswered(req: IncomingMessage | undefined, answer: StoreOutcome | { refused: IntakeErrorReason; status: number }): void {
+    if (!this.metrics && !this.tracing) return;
+    const outcome = typeof answer === 'string' ? answer : 'refused';
+    const reason = typeof answer === 'string' ? '' : answer.refused;
+    this.metrics?.deliveries.inc({ outcome, reason });
+    const intake = req && this.intakes.get(req);
+    if (!intake) return;
+    this.intakes.delete(req);
+    this.metrics?.intakeDuration.observe({ outcome }, Number(process.hrtime.bigint() - intake.startedAt) / 1e9);
+    if (intake.span && this.tracing) {
+      intake.span.setAttributes({ 'omise.intake.outcome': outcome, ...(reason ? { 'omise.intake.reason': reason } : {}) });
+      this.tracing.end(intake.span, typeof answer !== 'string' && answer.status >= 500 ? reason : undefined);
+    }
+  }
+
+  // ---- dispatch
+
+  claimed(count: number): void {
+    if (count === 0 || !this.metrics) return;
+    this.metrics.claims.inc();
+    this.metrics.claimedEvents.inc(count);
+  }
+
+  /** Runs one event's dispatch in a span linked to the intake that stored it. */
+  dispatching<T>(event: { eventId: string; key?: string; traceParent: string | null; attempts: number }, work: () => Promise<T>): Promise<T> {
+    if (!this.tracing) return work();
+    const tracing = this.tracing;
+    const span = tracing.linked('omise-webhooks dispatch', event.traceParent, {
+      'omise.event.id': event.eventId,
+      ...(event.key ? { 'omise.event.key': event.key } : {}),
+      'omise.dispatch.attempt': event.attempts,
+    });
+    return tracing.within(span, work).then(
+      (result) => (tracing.end(span), result),
+      (error: unknown) => {
+        tracing.end(span, (error as Error).message);
+        throw error;
+      },
+    );
+  }
+
+  /** Runs one handler (its span, its duration and outcome); resolves to its error message or null. */
+  async handling(handler: string, event: OmiseEvent, attempts: number, run: () => Promise<string | null>): Promise<string | null> {
+    const startedAt = this.metrics ? process.hrtime.bigint() : 0n;
+    // Started under the active dispatch span (dispatching() runs the handlers within it).
+    const span = this.tracing?.start(`omise-webhooks handler ${handler}`, {
+      'omise.event.id': event.id,
+      'omise.event.key': event.key,
+      'omise.handler': handler,
+    });
+    const error = span && this.tracing ? await this.tracing.within(span, run) : await run();
+    if (span) this.tracing?.end(span, error ?? undefined);
+    if (this.metrics) {
+      this.metrics.handlerRuns.inc({ handler, outcome: error === null ? 'succeeded' : 'failed' });
+      this.metrics.handlerDuration.observe({ handler }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    }
+    if (error !== null && this.lifecycle) {
+      this.emit<OmiseWebhookHandlerFailed>(OMISE_WEBHOOK_HANDLER_FAILED, { eventId: event.id, key: event.key, handler, attempts, error });
+    }
+    return error;
+  }
+
+  /** An event's attempt ended (its outcome is about to be written). */
+  finished(outcome: EventOutcome, key: string, attempts: number): void {
+    this.metrics?.finished.inc({ status: outcome.status });
+    if (outcome.status === 'failed') this.metrics?.retries.inc();
+    if (outcome.status !== 'dead') return;
+    this.metrics?.deadLetters.inc();
+    if (this.lifecycle) {
+      this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, key, attempts, error: outcome.lastError ?? '' });
+    }
+  }
+
+  lostLeases(count: number): void {
+    if (count > 0) this.metrics?.lostLeases.inc(count);
+  }
+
+  private emit<T>(name: string, payload: T): void {
+    try {
+      this.emitter.emit(name, payload);
+    } catch (error) {
+      // A listener of the host that throws must not change what happens to the event.
+      this.logger.error(`a listener of ${name} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private readGauges(): Promise<GaugeReading> {
+    const now = Date.now();
+    if (!this.gauges || now - this.gauges.at > GAUGE_CACHE_MS) {
+      const reading = this.stats.read(0).then((stats) => ({ byStatus: stats.byStatus, oldestDueAgeSeconds: stats.oldestDueAgeMs / 1000 }));
+      // A failed read is not cached: the next scrape tries again.
+      reading.catch(() => (this.gauges = undefined));
+      this.gauges = { at: now, reading };
+    }
+    return this.gauges.reading;
+  }
+}
