@@ -137,7 +137,10 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   private startClaimed(): void {
     while (!this.stopped && this.running.size < this.config.dispatch.concurrency && this.claimedAhead.length > 0) {
       const { row, done } = this.claimedAhead.shift() as Waiting;
-      const run = this.process(row, done)
+      // Started from the check phase (setImmediate): requests already waiting in the poll phase are
+      // read first, so in one process intake answers before dispatch takes the CPU.
+      const run = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.process(row, done))
         .then((outcome) => outcome && this.completed(outcome))
         .finally(() => {
           this.running.delete(row.eventId);
