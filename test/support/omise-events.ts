@@ -24,6 +24,20 @@ export interface RawResponse {
   body: string;
 }
 
+/** A response and how long it took from the moment its request was complete. */
+export interface TimedResponse extends RawResponse {
+  ms: number;
+}
+
+export interface RawRequest {
+  path: string;
+  body: string | Buffer;
+  headers: OutgoingHttpHeaders;
+}
+
+/** The answer of a request that got none within `capMs`: status 0, so any status assertion fails plainly. */
+const noAnswer = (capMs: number): TimedResponse => ({ status: 0, body: `no answer within ${capMs} ms`, ms: capMs });
+
 /**
  * Sends `count` identical POSTs released together: each request is sent but for its last byte, and
  * only once every connection is open are the last bytes written, so the server sees them at once.
@@ -35,9 +49,17 @@ export async function postTogether(
   headers: OutgoingHttpHeaders,
   count: number,
 ): Promise<RawResponse[]> {
+  return releaseTogether(server, Array.from({ length: count }, () => ({ path, body, headers })));
+}
+
+/**
+ * Sends the POSTs released together (as {@link postTogether}, each with its own body and headers).
+ * A request not answered within `capMs` of its release resolves as status 0 instead of hanging the test.
+ */
+export async function releaseTogether(server: Server, requests: readonly RawRequest[], capMs = 30_000): Promise<TimedResponse[]> {
   const { port } = server.address() as AddressInfo;
-  const bytes = Buffer.from(body);
-  const pending = Array.from({ length: count }, () => {
+  const pending = requests.map(({ path, body, headers }) => {
+    const bytes = Buffer.from(body);
     const req = request({
       host: '127.0.0.1',
       port,
@@ -46,21 +68,44 @@ export async function postTogether(
       agent: false,
       headers: { ...headers, 'Content-Length': String(bytes.length) },
     });
-    const response = new Promise<RawResponse>((resolve, reject) => {
+    let releasedAt = 0;
+    const response = new Promise<TimedResponse>((resolve, reject) => {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: Date.now() - releasedAt }));
       });
       req.on('error', reject);
     });
     const connected = new Promise<void>((resolve) => req.on('socket', (socket) => socket.once('connect', () => resolve())));
     req.write(bytes.subarray(0, bytes.length - 1));
-    return { req, response, connected };
+    const release = () => {
+      releasedAt = Date.now();
+      req.end(bytes.subarray(bytes.length - 1));
+      return withCap(response, capMs, () => req.destroy());
+    };
+    return { connected, release };
   });
   await Promise.all(pending.map((p) => p.connected));
-  for (const p of pending) p.req.end(bytes.subarray(bytes.length - 1));
-  return Promise.all(pending.map((p) => p.response));
+  const released = pending.map((p) => p.release());
+  return Promise.all(released);
+}
+
+/** One POST, timed and capped like {@link releaseTogether}. */
+export async function timedPost(server: Server, request: RawRequest, capMs = 30_000): Promise<TimedResponse> {
+  const [response] = await releaseTogether(server, [request], capMs);
+  return response;
+}
+
+function withCap(response: Promise<TimedResponse>, capMs: number, abort: () => void): Promise<TimedResponse> {
+  let timer: NodeJS.Timeout | undefined;
+  const capped = new Promise<TimedResponse>((resolve) => {
+    timer = setTimeout(() => {
+      abort();
+      resolve(noAnswer(capMs));
+    }, capMs);
+  });
+  return Promise.race([response, capped]).finally(() => clearTimeout(timer));
 }
 
 /** POSTs `body` in 1 KiB chunks without a Content-Length (Transfer-Encoding: chunked), as a client streaming it would. */
