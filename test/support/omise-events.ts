@@ -40,7 +40,8 @@ const noAnswer = (capMs: number): TimedResponse => ({ status: 0, body: `no answe
 
 /**
  * Sends `count` identical POSTs released together: each request is sent but for its last byte, and
- * only once every connection is open are the last bytes written, so the server sees them at once.
+ * only once the server has read every request's headers are the last bytes written, so the server
+ * sees the bodies complete at once, in one turn of its event loop.
  */
 export async function postTogether(
   server: Server,
@@ -53,11 +54,13 @@ export async function postTogether(
 }
 
 /**
- * Sends the POSTs released together (as {@link postTogether}, each with its own body and headers).
+ * Sends the POSTs released together, as {@link postTogether}, each with its own body and headers.
+ * They must be well-formed HTTP: each has to reach the server's `request` event before any is released.
  * A request not answered within `capMs` of its release resolves as status 0 instead of hanging the test.
  */
 export async function releaseTogether(server: Server, requests: readonly RawRequest[], capMs = 30_000): Promise<TimedResponse[]> {
   const { port } = server.address() as AddressInfo;
+  const arrived = requestsArriving(server, requests.length);
   const pending = requests.map(({ path, body, headers }) => {
     const bytes = Buffer.from(body);
     const req = request({
@@ -87,6 +90,7 @@ export async function releaseTogether(server: Server, requests: readonly RawRequ
     return { connected, release };
   });
   await Promise.all(pending.map((p) => p.connected));
+  await arrived;
   const released = pending.map((p) => p.release());
   return Promise.all(released);
 }
@@ -95,6 +99,19 @@ export async function releaseTogether(server: Server, requests: readonly RawRequ
 export async function timedPost(server: Server, request: RawRequest, capMs = 30_000): Promise<TimedResponse> {
   const [response] = await releaseTogether(server, [request], capMs);
   return response;
+}
+
+/** Resolves once the server has read the headers of `count` requests (their handlers wait for the body). */
+function requestsArriving(server: Server, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onRequest = () => {
+      if (++seen < count) return;
+      server.off('request', onRequest);
+      resolve();
+    };
+    server.on('request', onRequest);
+  });
 }
 
 function withCap(response: Promise<TimedResponse>, capMs: number, abort: () => void): Promise<TimedResponse> {
