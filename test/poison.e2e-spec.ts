@@ -1,40 +1,11 @@
-import type { DataSource } from 'typeorm';
 import { isDuplicate, newDelivery, reasonOf, signedRequest, storedStatuses } from './support/fault-outcomes';
 import { eventBody, releaseTogether, timedPost } from './support/omise-events';
-import { testDatabases, type TestDatabase, type TestDatabaseKind } from './support/test-databases';
+import { installPoisonTrigger, POISON_PREFIX } from './support/poison-trigger';
+import { testDatabases, type TestDatabase } from './support/test-databases';
 import { countStored, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 9, item 2: one event must not poison its batch-mates.
-const POISON_PREFIX = 'evnt_poison_';
 const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
-
-/** A BEFORE INSERT trigger that fails the statement for ids with the poison prefix: a row the database refuses. */
-async function installPoisonTrigger(dataSource: DataSource, kind: TestDatabaseKind['name']): Promise<void> {
-  if (kind === 'postgres') {
-    await dataSource.query(`
-      CREATE FUNCTION omise_test_poison() RETURNS trigger AS $$
-      BEGIN
-        IF left(NEW.event_id, ${POISON_PREFIX.length}) = '${POISON_PREFIX}' THEN RAISE EXCEPTION 'poisoned row'; END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql`);
-    await dataSource.query(
-      'CREATE TRIGGER omise_test_poison BEFORE INSERT ON omise_webhook_events FOR EACH ROW EXECUTE FUNCTION omise_test_poison()',
-    );
-  } else if (kind === 'mariadb') {
-    await dataSource.query(`
-      CREATE TRIGGER omise_test_poison BEFORE INSERT ON omise_webhook_events FOR EACH ROW
-      BEGIN
-        IF LEFT(NEW.event_id, ${POISON_PREFIX.length}) = '${POISON_PREFIX}' THEN
-          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poisoned row';
-        END IF;
-      END`);
-  } else {
-    await dataSource.query(`
-      CREATE TRIGGER omise_test_poison BEFORE INSERT ON omise_webhook_events
-      WHEN substr(NEW.event_id, 1, ${POISON_PREFIX.length}) = '${POISON_PREFIX}'
-      BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
-  }
-}
 
 describe.each(testDatabases())('poison events on $name', (kind) => {
   let db: TestDatabase;

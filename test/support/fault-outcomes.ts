@@ -1,9 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { signOmiseWebhook } from 'omise-nest-webhooks/testing';
-import { eventBody, type RawRequest, type TimedResponse } from './omise-events';
+import { eventBody, WEBHOOK_PATH, type RawRequest, type TimedResponse } from './omise-events';
 import { SECRET } from './webhooks-test-app';
-
-export const WEBHOOK_PATH = '/webhooks/omise';
 
 /** A new signed delivery: the request, and the id of its event. */
 export interface Delivery {

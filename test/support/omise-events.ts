@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { request, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The module's route in the test apps (its default path, no global prefix). */
+export const WEBHOOK_PATH = '/webhooks/omise';
+
 let sequence = 0;
 
 /** A minimal valid event body (compact JSON), with a fresh id unless one is given. */
@@ -141,4 +144,60 @@ export function postChunked(server: Server, path: string, body: string, headers:
     for (let offset = 0; offset < bytes.length; offset += 1024) req.write(bytes.subarray(offset, offset + 1024));
     req.end();
   });
+}
+
+/** Any request, as raw as node:http sends it: headers in any case, repeated (arrays), a chunked body. */
+export interface AnyRequest {
+  path?: string;
+  method?: string;
+  /** Sent as given: no Content-Type or Content-Length is added. */
+  headers: OutgoingHttpHeaders;
+  /** Sent with a Content-Length of its size, unless the headers name one. */
+  body?: string | Buffer;
+  /** Sent chunked, without Content-Length: one chunk each. */
+  chunks?: readonly Buffer[];
+}
+
+/**
+ * Sends one request and reads the answer. An answer that never comes is status 0 after `capMs`; a
+ * connection the server drops before answering is status -1 with the error code as the body.
+ */
+export function sendRequest(server: Server, spec: AnyRequest, capMs = 10_000): Promise<TimedResponse> {
+  const { port } = server.address() as AddressInfo;
+  const headers = { ...spec.headers };
+  const hasLength = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length');
+  if (spec.body !== undefined && !hasLength) headers['Content-Length'] = String(Buffer.byteLength(spec.body));
+  const started = Date.now();
+  const req = request({ host: '127.0.0.1', port, path: spec.path ?? WEBHOOK_PATH, method: spec.method ?? 'POST', agent: false, headers });
+  const response = new Promise<TimedResponse>((resolve) => {
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: Date.now() - started }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: Date.now() - started }));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!answered) resolve({ status: -1, body: error.code ?? error.message, ms: Date.now() - started });
+    });
+  });
+  if (spec.chunks) {
+    for (const chunk of spec.chunks) req.write(chunk);
+    req.end();
+  } else {
+    req.end(spec.body);
+  }
+  return withCap(response, capMs, () => req.destroy());
+}
+
+/** Runs `task` over `items`, `concurrency` at a time, results in order. */
+export async function inPool<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await task(items[i], i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return results;
 }
