@@ -124,7 +124,9 @@ describeOnDatabases(['postgres', 'mariadb'], 'database faults on $name', (kind) 
   }, 60_000);
 
   it('a partition that heals: deliveries get 503 during the pause; the ones whose INSERT commits late are duplicates on redelivery, and every event is handled exactly once', async () => {
-    expect((await deliver(fresh(1))).map(outcome)).toEqual(taken(1));
+    // Several connections open and idle, so the INSERT goes out on one during the pause.
+    expect((await deliver(fresh(MAX_PENDING))).map(outcome)).toEqual(taken(MAX_PENDING));
+    await t.worker.idle();
     const paused = fresh(3);
     proxy.pause();
     expect((await deliver(paused)).map(outcome)).toEqual(refusedInTime(3, 'store_unavailable'));
