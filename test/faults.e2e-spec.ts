@@ -112,7 +112,7 @@ describeOnDatabases(['postgres', 'mariadb'], 'database faults on $name', (kind) 
   it('a blackholed database: every delivery is answered 503 store_unavailable within databaseTimeoutMs, none acknowledged unstored; after restore deliveries are taken and the worker drains', async () => {
     expect((await deliver(fresh(3))).map(outcome)).toEqual(taken(3));
     proxy.blackhole();
-    // Concurrent ones on the open connections, then one at a time on connections that never open.
+    // Concurrent ones, then one at a time: on the silent connections, or on new ones that never open.
     expect((await deliver(fresh(6))).map(outcome)).toEqual(refusedInTime(6, 'store_unavailable'));
     const later: TimedResponse[] = [];
     for (let i = 0; i < 2; i++) later.push(...(await deliver([newDelivery()])));

@@ -10,32 +10,22 @@ export interface LogLine {
 export class CapturedLogs implements LoggerService {
   readonly lines: LogLine[] = [];
 
-  log(message: unknown, ...params: unknown[]): void {
-    this.add('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]): void {
-    this.add('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]): void {
-    this.add('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]): void {
-    this.add('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]): void {
-    this.add('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]): void {
-    this.add('fatal', message, params);
-  }
+  readonly log = this.recorder('log');
+  readonly error = this.recorder('error');
+  readonly warn = this.recorder('warn');
+  readonly debug = this.recorder('debug');
+  readonly verbose = this.recorder('verbose');
+  readonly fatal = this.recorder('fatal');
 
   clear(): void {
     this.lines.length = 0;
   }
 
-  private add(level: LogLine['level'], message: unknown, params: unknown[]): void {
+  private recorder(level: LogLine['level']): (message: unknown, ...params: unknown[]) => void {
     // Nest's Logger passes an absent stack or context as undefined.
-    this.lines.push({ level, text: [message, ...params].filter((part) => part !== undefined).map(render).join(' ') });
+    return (message, ...params) => {
+      this.lines.push({ level, text: [message, ...params].filter((part) => part !== undefined).map(render).join(' ') });
+    };
   }
 }
 
