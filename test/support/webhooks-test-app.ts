@@ -1,4 +1,4 @@
-import { Injectable, type INestApplication, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { Injectable, type INestApplication, type LoggerService, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -54,11 +54,13 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   controllers?: ModuleMetadata['controllers'];
   /** How the host makes the tables: the module's migrations (default) or TypeORM's synchronize. */
   schema?: 'migrations' | 'synchronize';
+  /** The app's logger, to capture what it logs. Default: none (TEST_LOGS=1: errors and warnings). */
+  logger?: LoggerService;
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', logger, ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -74,7 +76,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     controllers,
   }).compile();
   // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
-  const app = moduleRef.createNestApplication({ rawBody, logger: process.env.TEST_LOGS ? ['error', 'warn'] : false });
+  const app = moduleRef.createNestApplication({ rawBody, logger: logger ?? (process.env.TEST_LOGS ? ['error', 'warn'] : false) });
   await app.init();
   await app.listen(0, '127.0.0.1');
   return {
