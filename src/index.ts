@@ -9,6 +9,7 @@ export {
   DEFAULT_WEBHOOK_PATH,
   type DispatchOptions,
   type OmiseApiOptions,
+  type ReconcileOptions,
   type WebhooksModuleExtras,
   type WebhooksModuleOptions,
 } from './webhooks.options';
@@ -29,6 +30,8 @@ export type { IntakeErrorReason } from './intake/intake-error';
 export { WebhookAdmin, type EventListFilter, type StoredEventSummary } from './admin/webhook-admin.service';
 export type { ReplayFilter } from './store/dispatch-store';
 export { DispatchWorker } from './dispatch/dispatch-worker';
+export { ReconcileJob } from './reconcile/reconcile-job';
+export type { ReconcileCounts } from './reconcile/reconciliation';
 
 // Watching it: health for the host's /health, lifecycle events for alerting (metrics and spans
 // need no import: they are options of WebhooksModule).

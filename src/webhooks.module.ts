@@ -11,6 +11,7 @@ import { IntakeInterceptor } from './intake/intake.interceptor';
 import { OmiseSignatureGuard } from './intake/omise-signature.guard';
 import { IntakeRefusals } from './intake/refusals';
 import { WebhookBodyReader } from './intake/webhook-body';
+import { ReconcileJob } from './reconcile/reconcile-job';
 import { DispatchStore } from './store/dispatch-store';
 import { IntakeStore } from './store/intake-store';
 import { dialectOf } from './store/sql-dialect';
@@ -54,7 +55,8 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     WebhookTelemetry,
     WebhooksHealthIndicator,
     WebhookBodyReader,
+    ReconcileJob,
   ],
-  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator],
+  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator, ReconcileJob],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

@@ -27,6 +27,18 @@ describe('resolveWebhooksConfig', () => {
     );
   });
 
+  it('leaves reconciliation off by default, and reads its durations and key', () => {
+    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, 'postgres').reconcile).toBeNull();
+    const config = resolveWebhooksConfig(
+      { secrets: SECRET, omiseApi: { secretKey: ' skey_test_1 ' }, reconcile: { every: '15m', lookback: '3d' } },
+      extras,
+      'postgres',
+    );
+    expect(config.reconcile).toEqual({ everyMs: 900_000, lookbackMs: 259_200_000, secretKey: 'skey_test_1', timeoutMs: 15_000 });
+    const own = resolveWebhooksConfig({ secrets: SECRET, reconcile: { every: 60_000, lookback: '12h', secretKey: 'skey_test_2' } }, extras, 'postgres');
+    expect(own.reconcile).toMatchObject({ everyMs: 60_000, lookbackMs: 43_200_000, secretKey: 'skey_test_2' });
+  });
+
   it.each([
     [{ secrets: '' }, 'no webhook secret configured'],
     [{ secrets: ['not base64!'] }, 'secret #1: a webhook secret must be the base64 text'],
@@ -34,6 +46,10 @@ describe('resolveWebhooksConfig', () => {
     [{ secrets: SECRET, databaseTimeoutMs: -1 }, 'databaseTimeoutMs must be a positive whole number'],
     [{ secrets: SECRET, dispatch: { concurrency: 1.5 } }, 'dispatch.concurrency must be a positive whole number'],
     [{ secrets: SECRET, verify: 'signature+fetch' as const }, "verify 'signature+fetch' needs omiseApi.secretKey"],
+    [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d' } }, 'reconcile needs the secret API key (skey_…): set reconcile.secretKey or omiseApi.secretKey'],
+    [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d', secretKey: 'pkey_test_1' } }, 'not the public key (pkey_…)'],
+    [{ secrets: SECRET, reconcile: { every: '15 minutes', lookback: '3d', secretKey: 'skey_test_1' } }, 'reconcile.every must be ms or a duration such as 15m'],
+    [{ secrets: SECRET, reconcile: { every: 60_000, lookback: 0, secretKey: 'skey_test_1' } }, 'reconcile.lookback must be a positive whole number'],
   ])('refuses %j at boot: %s', (options, message) => {
     expect(() => resolveWebhooksConfig(options, extras, 'postgres')).toThrow(message);
   });

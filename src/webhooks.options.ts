@@ -1,4 +1,5 @@
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dispatch/retry-schedule';
+import { parseDuration } from './duration';
 import type { Dialect } from './store/sql-dialect';
 import { decodeWebhookSecret } from './wire/omise-signature';
 
@@ -69,8 +70,26 @@ export interface WebhooksModuleOptions {
    * Omise's own plugins do; a delivery the API does not know is refused.
    */
   verify?: 'signature' | 'signature+fetch';
-  /** The Omise API, for `verify: 'signature+fetch'`. */
+  /** The Omise API, for `verify: 'signature+fetch'` and `reconcile`. */
   omiseApi?: OmiseApiOptions;
+  /**
+   * Off by default. When set, instances that dispatch (`dispatch.enabled`) compare the Omise Events
+   * API with the table at boot and every `every`, and store and dispatch the events Omise sent that
+   * were never stored (an endpoint down longer than Omise's retries). Needs the secret key.
+   */
+  reconcile?: ReconcileOptions;
+}
+
+/** The scheduled reconciliation with the Omise Events API (see README, Reconciliation). */
+export interface ReconcileOptions {
+  /** Time between runs: ms, or a duration such as `'15m'`. */
+  every: number | string;
+  /** How far back each run looks, from its start: ms, or a duration such as `'3d'`. */
+  lookback: number | string;
+  /** `skey_…`; default `omiseApi.secretKey`. */
+  secretKey?: string;
+  /** The longest one call to the Events API may take (a page of 100 events). Default 15000. */
+  timeoutMs?: number;
 }
 
 export interface OmiseApiOptions {
@@ -103,6 +122,8 @@ export interface WebhooksConfig {
   readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
   readonly verify: 'signature' | 'signature+fetch';
   readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
+  /** null: off. */
+  readonly reconcile: { readonly everyMs: number; readonly lookbackMs: number; readonly secretKey: string; readonly timeoutMs: number } | null;
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -170,7 +191,30 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     dispatch,
     verify,
     omiseApi,
+    reconcile: options.reconcile ? resolveReconcile(options.reconcile, omiseApi.secretKey) : null,
   };
+}
+
+function resolveReconcile(options: ReconcileOptions, apiSecretKey: string | null): NonNullable<WebhooksConfig['reconcile']> {
+  const secretKey = options.secretKey?.trim() || apiSecretKey;
+  if (!secretKey) {
+    throw new Error('WebhooksModule: reconcile needs the secret API key (skey_…): set reconcile.secretKey or omiseApi.secretKey.');
+  }
+  if (secretKey.startsWith('pkey_')) throw new Error('WebhooksModule: reconcile needs the secret API key (skey_…), not the public key (pkey_…).');
+  return {
+    everyMs: durationMs('reconcile.every', options.every),
+    lookbackMs: durationMs('reconcile.lookback', options.lookback),
+    secretKey,
+    timeoutMs: positiveInteger('reconcile.timeoutMs', options.timeoutMs ?? 15_000),
+  };
+}
+
+/** ms as a number, or a duration such as `15m`. */
+function durationMs(name: string, value: number | string): number {
+  if (typeof value === 'number') return positiveInteger(name, value);
+  const ms = parseDuration(value.trim());
+  if (ms === null) throw new Error(`WebhooksModule: ${name} must be ms or a duration such as 15m, 12h or 3d, got "${value}".`);
+  return ms;
 }
 
 function positiveInteger(name: string, value: number): number {

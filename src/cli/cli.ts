@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; load(): Promise<CliCommand> }>
     summary: 'poll the Omise Events API and deliver new events to the local app',
     load: async () => (await import('./commands/forward.command')).forwardCommand,
   },
+  reconcile: {
+    summary: 'store the events the Omise Events API has and the database lacks',
+    load: async () => (await import('./commands/reconcile.command')).reconcileCommand,
+  },
 };
 
 const OVERVIEW = `Usage: omise-webhooks <command> [options]

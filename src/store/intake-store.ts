@@ -67,7 +67,8 @@ export class IntakeStore {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
+    // Only the bounds it uses, so the CLI's `reconcile` can store through it without the module.
+    @Inject(WebhooksConfig) private readonly config: Pick<WebhooksConfig, 'databaseTimeoutMs' | 'maxPendingDeliveries'>,
   ) {
     this.dialect = dialectOf(dataSource);
   }

@@ -13,13 +13,21 @@ export interface FakeOmiseApi {
   close(): Promise<void>;
 }
 
+export interface FakeOmiseApiOptions {
+  secretKey: string;
+  /** Read on every request: events pushed later are listed from then on, as Omise lists new ones. */
+  events: readonly FakeApiEvent[];
+  /** Awaited before each `GET /events` is answered: a test holds a page there, or acts between pages. */
+  beforeList?(query: URLSearchParams): Promise<void> | void;
+}
+
 /**
- * The part of the Omise API this project uses: `GET /events` (the CLI's `forward`) with `from`, `to`,
- * `offset`, `limit` (at most 100) and `order`, and `GET /events/{id}` (`verify: 'signature+fetch'`),
- * behind HTTP basic auth with the secret key as user name and
+ * The part of the Omise API this project uses: `GET /events` (the CLI's `forward` and `reconcile`)
+ * with `from`, `to`, `offset`, `limit` (at most 100) and `order`, and `GET /events/{id}`
+ * (`verify: 'signature+fetch'`), behind HTTP basic auth with the secret key as user name and
  * an empty password. Answers a list object as Omise does; a wrong key gets Omise's 401 error object.
  */
-export async function startFakeOmiseApi(options: { secretKey: string; events: readonly FakeApiEvent[] }): Promise<FakeOmiseApi> {
+export async function startFakeOmiseApi(options: FakeOmiseApiOptions): Promise<FakeOmiseApi> {
   const expected = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
   const requests: FakeOmiseApi['requests'] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -35,7 +43,10 @@ export async function startFakeOmiseApi(options: { secretKey: string; events: re
     if (req.method !== 'GET' || url.pathname !== '/events') {
       return answer(res, 404, { object: 'error', location: 'https://www.omise.co/api-errors#not-found', code: 'not_found', message: 'not found' });
     }
-    return answer(res, 200, eventList(options.events, url.searchParams));
+    void Promise.resolve(options.beforeList?.(url.searchParams)).then(
+      () => answer(res, 200, eventList(options.events, url.searchParams)),
+      (error: Error) => answer(res, 500, { object: 'error', code: 'internal_error', message: error.message }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { asDelivered } from '../../wire/omise-events-api';
 import { serializeOmiseEvent } from '../../wire/serialize-omise-event';
-import { CliFailure, eventCount, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError, type CliCommand, type CliIo } from '../cli-command';
-import { OmiseEventsClient, SecretKeyRefused, type ListedEvent } from '../support/omise-events-client';
-import { duration, httpUrl, isoTime } from '../support/option-values';
+import { CliFailure, eventCount, EXIT_FAILURE, EXIT_OK, parseCommandArgs, type CliCommand, type CliIo } from '../cli-command';
+import { EVENTS_API_HELP, EVENTS_API_OPTIONS, OmiseEventsClient, SecretKeyRefused, type ListedEvent } from '../support/omise-events-client';
+import { duration, isoTime } from '../support/option-values';
 import { deliverEvent, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
   ...ENDPOINT_OPTIONS,
-  'api-base': { type: 'string' },
-  'secret-key': { type: 'string' },
+  ...EVENTS_API_OPTIONS,
   since: { type: 'string' },
   interval: { type: 'string' },
   once: { type: 'boolean' },
@@ -29,8 +29,7 @@ local endpoint, pretty-printed and signed with the local webhook secret, as Omis
 it. Forwarded ids are remembered while it runs. Ctrl-C stops it.
 
 Options:
-  --secret-key KEY    Omise secret API key, skey_… (default: OMISE_SECRET_KEY). Never printed.
-  --api-base URL      default: OMISE_API_BASE_URL, else https://api.omise.co
+${EVENTS_API_HELP}
   --since ISO         forward events created at or after this time (default: a minute ago)
   --interval D        time between polls (default 5s)
   --once              forward one page (up to ${PAGE_SIZE} events) and exit: 1 if any delivery failed
@@ -38,15 +37,12 @@ ${ENDPOINT_HELP}`,
 
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
-    const secretKey = (values['secret-key'] ?? env.OMISE_SECRET_KEY ?? '').trim();
-    if (!secretKey) throw new UsageError('the Omise secret key is required: --secret-key skey_… or OMISE_SECRET_KEY');
-    if (secretKey.startsWith('pkey_')) throw new UsageError('that is a public key (pkey_…): the Events API needs the secret key (skey_…)');
-    const apiBase = httpUrl('--api-base', values['api-base'] ?? (env.OMISE_API_BASE_URL || 'https://api.omise.co'));
+    const client = OmiseEventsClient.fromOptions(values, env);
     const to = webhookUrl(values, env);
     const interval = duration('--interval', values.interval ?? '5s');
     const since = values.since === undefined ? new Date(Date.now() - START_WINDOW_MS) : isoTime('--since', values.since);
     const { secret } = resolveWebhookSecret(values, env);
-    const forwarder = new EventForwarder(new OmiseEventsClient(apiBase, secretKey), to, secret, since, io);
+    const forwarder = new EventForwarder(client, to, secret, since, io);
 
     if (values.once) {
       const { forwarded, failed } = await forwarder.poll(true);
@@ -54,7 +50,7 @@ ${ENDPOINT_HELP}`,
       return failed > 0 ? EXIT_FAILURE : EXIT_OK;
     }
 
-    io.err(`forwarding events from ${apiBase} to ${to}, created since ${since.toISOString()}, every ${values.interval ?? '5s'}; Ctrl-C stops\n`);
+    io.err(`forwarding events from ${client.baseUrl} to ${to}, created since ${since.toISOString()}, every ${values.interval ?? '5s'}; Ctrl-C stops\n`);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -98,13 +94,13 @@ class EventForwarder {
   async poll(onePage: boolean): Promise<{ forwarded: number; failed: number }> {
     // Omise times have whole seconds and `from` includes its second: events at the cursor come back
     // on the next poll, and the remembered ids skip them.
-    const from = new Date(Math.floor(this.cursor / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+    const from = new Date(this.cursor);
     let offset = 0;
     let newest = this.cursor;
     const failedAt: number[] = [];
     let forwarded = 0;
     for (;;) {
-      const page = await this.client.list(from, offset, PAGE_SIZE);
+      const page = await this.client.list({ from, offset, limit: PAGE_SIZE });
       for (const event of page.events) {
         if (this.forwarded.has(event.id)) continue;
         const created = createdAt(event) ?? this.cursor;
@@ -119,8 +115,8 @@ class EventForwarder {
           failedAt.push(created);
         }
       }
-      offset += page.events.length;
-      if (onePage || page.events.length === 0 || offset >= page.total) break;
+      offset += page.listed;
+      if (onePage || page.listed === 0 || offset >= page.total) break;
     }
     // The next poll starts at the newest event delivered, or at the oldest that failed so it is listed again.
     this.cursor = failedAt.length > 0 ? Math.min(...failedAt) : newest;
@@ -132,12 +128,4 @@ class EventForwarder {
 function createdAt(event: ListedEvent): number | undefined {
   const time = Date.parse(String(event.created_at ?? event.created));
   return Number.isNaN(time) ? undefined : time;
-}
-
-/**
- * The event as a webhook carries it: the API lists an event with its past `webhook_deliveries`
- * (each with a copy of the payload), while the body Omise posts has that list empty.
- */
-function asDelivered(event: ListedEvent): ListedEvent {
-  return Array.isArray(event.webhook_deliveries) ? { ...event, webhook_deliveries: [] } : event;
 }

@@ -1,71 +1,49 @@
-import { CliFailure } from '../cli-command';
-import { reason } from './webhook-delivery';
+import { EventsApiError, EventsApiKeyRefused, OmiseEventsApi, type EventsPage, type EventsQuery } from '../../wire/omise-events-api';
+import { CliFailure, UsageError } from '../cli-command';
+import { httpUrl } from './option-values';
 
-/** An event as the Events API lists it; kept whole, so what is forwarded is what the API returned. */
-export type ListedEvent = Record<string, unknown> & { id: string; created_at?: string; created?: string };
+export type { EventsPage, ListedEvent } from '../../wire/omise-events-api';
 
-export interface EventsPage {
-  events: ListedEvent[];
-  /** Events matching the query in all pages. */
-  total: number;
-}
+/** The options of every command that reads the Omise Events API. */
+export const EVENTS_API_OPTIONS = { 'api-base': { type: 'string' }, 'secret-key': { type: 'string' } } as const;
+
+export const EVENTS_API_HELP = `  --secret-key KEY    Omise secret API key, skey_… (default: OMISE_SECRET_KEY). Never printed.
+  --api-base URL      default: OMISE_API_BASE_URL, else https://api.omise.co`;
 
 /** A wrong key: polling again cannot help. */
 export class SecretKeyRefused extends CliFailure {}
 
-/**
- * `GET /events` of the Omise API: HTTP basic auth with the secret key as user name and an empty
- * password, a list object `{ object: "list", data: [events], total, offset, limit, … }` back.
- */
+/** The Events API (wire/omise-events-api.ts) for a command: its failures as the CLI reports them. */
 export class OmiseEventsClient {
-  private readonly authorization: string;
+  private readonly api: OmiseEventsApi;
 
   constructor(
-    private readonly baseUrl: string,
+    readonly baseUrl: string,
     secretKey: string,
   ) {
-    // Only this header carries the key; no message below ever includes it.
-    this.authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
+    // An operator waits, not Omise: more time than the module's inline confirmation gets.
+    this.api = new OmiseEventsApi(baseUrl, secretKey, 15_000);
   }
 
-  /** Events created at or after `from`, oldest first. */
-  async list(from: string, offset: number, limit: number): Promise<EventsPage> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}/events?${new URLSearchParams({ order: 'chronological', from, offset: String(offset), limit: String(limit) }).toString()}`;
-    let response: Response;
+  /** `--secret-key` (else OMISE_SECRET_KEY) and `--api-base` (else OMISE_API_BASE_URL, else Omise's). */
+  static fromOptions(values: { 'api-base'?: string; 'secret-key'?: string }, env: NodeJS.ProcessEnv): OmiseEventsClient {
+    const secretKey = (values['secret-key'] ?? env.OMISE_SECRET_KEY ?? '').trim();
+    if (!secretKey) throw new UsageError('the Omise secret key is required: --secret-key skey_… or OMISE_SECRET_KEY');
+    if (secretKey.startsWith('pkey_')) throw new UsageError('that is a public key (pkey_…): the Events API needs the secret key (skey_…)');
+    const apiBase = httpUrl('--api-base', values['api-base'] ?? (env.OMISE_API_BASE_URL || 'https://api.omise.co'));
+    return new OmiseEventsClient(apiBase, secretKey);
+  }
+
+  /** Events created in `[from, to]`, oldest first. */
+  async list(query: EventsQuery): Promise<EventsPage> {
     try {
-      response = await fetch(url, { headers: { Authorization: this.authorization, Accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+      return await this.api.list(query);
     } catch (error) {
-      throw new CliFailure(`could not reach ${this.baseUrl} (${reason(error)})`);
+      if (error instanceof EventsApiKeyRefused) {
+        throw new SecretKeyRefused(`${error.message}: check --secret-key or OMISE_SECRET_KEY (skey_…, not the webhook secret)`);
+      }
+      if (error instanceof EventsApiError) throw new CliFailure(error.message);
+      throw error;
     }
-    const text = await response.text();
-    if (response.status === 401) {
-      throw new SecretKeyRefused('the Omise API refused the secret key (401): check --secret-key or OMISE_SECRET_KEY (skey_…, not the webhook secret)');
-    }
-    if (!response.ok) throw new CliFailure(`GET ${this.baseUrl}/events answered ${response.status}${apiMessage(text)}`);
-    return parseList(text, this.baseUrl);
-  }
-}
-
-function parseList(text: string, baseUrl: string): EventsPage {
-  let list: unknown;
-  try {
-    list = JSON.parse(text);
-  } catch {
-    list = undefined;
-  }
-  const { object, data, total } = (list ?? {}) as { object?: unknown; data?: unknown; total?: unknown };
-  if (object !== 'list' || !Array.isArray(data)) throw new CliFailure(`GET ${baseUrl}/events did not answer a list object`);
-  const events = data.filter((item): item is ListedEvent => typeof item === 'object' && item !== null && typeof (item as ListedEvent).id === 'string');
-  return { events, total: typeof total === 'number' ? total : events.length };
-}
-
-/** The API's own explanation (`{ object: "error", code, message }`), when it gave one. */
-function apiMessage(text: string): string {
-  try {
-    const error = JSON.parse(text) as { code?: unknown; message?: unknown };
-    if (typeof error.message !== 'string') return '';
-    return typeof error.code === 'string' ? ` (${error.code}: ${error.message})` : ` (${error.message})`;
-  } catch {
-    return '';
   }
 }

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../duration';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { UsageError } from '../cli-command';
 
@@ -21,13 +22,11 @@ export function isoTime(flag: string, value: string): Date {
   return new Date(time);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** A duration such as `30d`, `12h`, `90m`, `5s`, `500ms`, in milliseconds. */
 export function duration(flag: string, value: string): number {
-  const match = /^([0-9]+)(ms|s|m|h|d|w)$/.exec(value);
-  if (!match || Number(match[1]) === 0) throw new UsageError(`${flag} must be a duration such as 30d, 12h, 90m or 5s, got "${value}"`);
-  return Number(match[1]) * UNITS[match[2]];
+  const ms = parseDuration(value);
+  if (ms === null) throw new UsageError(`${flag} must be a duration such as 30d, 12h, 90m or 5s, got "${value}"`);
+  return ms;
 }
 
 /** An http(s) URL. */

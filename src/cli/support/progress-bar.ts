@@ -16,9 +16,9 @@ export class ProgressBar {
     private readonly total: number,
   ) {}
 
-  /** A bar for `total` items, or one that shows nothing when the job fits in one batch. */
-  static for(io: CliIo, label: string, total: number): ProgressBar {
-    return new ProgressBar(io, label, total > BATCH_SIZE ? total : 0);
+  /** A bar for `total` items, or one that shows nothing when the job fits in one batch (of `batchSize`). */
+  static for(io: CliIo, label: string, total: number, batchSize = BATCH_SIZE): ProgressBar {
+    return new ProgressBar(io, label, total > batchSize ? total : 0);
   }
 
   advance(count: number): void {

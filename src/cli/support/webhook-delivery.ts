@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 // The library's files, not its barrel: the barrel loads all of Nest, which would double the time
 // every command takes to start.
 import { DEFAULT_WEBHOOK_PATH } from '../../webhooks.options';
+import { fetchFailure } from '../../wire/omise-events-api';
 import { decodeWebhookSecret } from '../../wire/omise-signature';
 import { signOmiseWebhook } from '../../wire/sign-omise-webhook';
 import { CliFailure, UsageError } from '../cli-command';
@@ -83,14 +84,7 @@ export async function deliverEvent(url: string, body: string, secret: string): P
   try {
     response = await fetch(url, { method: 'POST', headers: signOmiseWebhook(body, secret), body, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    throw new CliFailure(`could not reach ${url} (${reason(error)}); is the app running, and is the URL right (--url, --path)?`);
+    throw new CliFailure(`could not reach ${url} (${fetchFailure(error)}); is the app running, and is the URL right (--url, --path)?`);
   }
   return { status: response.status, statusText: response.statusText, ok: response.ok, body: await response.text() };
-}
-
-/** The useful part of a fetch failure: undici puts the system error (ECONNREFUSED, …) in `cause`. */
-export function reason(error: unknown): string {
-  if ((error as Error).name === 'TimeoutError') return 'no answer in time';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).name;
 }

@@ -1,0 +1,103 @@
+import { parseDuration } from '../../duration';
+import type { OmiseEvent } from '../../events/omise-event';
+import { escaped } from '../../intake/refusals';
+import { describeCounts, describeWindow, RECONCILE_PAGE_SIZE, Reconciliation } from '../../reconcile/reconciliation';
+import { IntakeStore } from '../../store/intake-store';
+import { omiseTime } from '../../wire/omise-events-api';
+import { parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
+import { EVENTS_API_HELP, EVENTS_API_OPTIONS, OmiseEventsClient } from '../support/omise-events-client';
+import { isoTime } from '../support/option-values';
+import { ProgressBar } from '../support/progress-bar';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
+
+const options = {
+  ...DATABASE_OPTIONS,
+  ...EVENTS_API_OPTIONS,
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** Generous, as for the other database commands: an operator waits, not Omise. */
+const DATABASE_TIMEOUT_MS = 30_000;
+
+export const reconcileCommand: CliCommand = {
+  help: `Usage: omise-webhooks reconcile --since 3d [--until ISO] [--dry-run] [--secret-key skey_…]
+                                [--api-base URL] [--database-url URL]
+
+Finds the events Omise sent that the app never stored (its endpoint was down longer than Omise
+retries, a deploy answered 5xx for hours): pages through the Omise Events API, oldest first
+(GET {api-base}/events?order=chronological&from=…&to=…), and stores every event the app's table
+lacks, as the endpoint stores a delivery, marked with source "reconciliation". Idempotent: what
+is stored already, or is delivered meanwhile, is stored once. The running app's worker
+dispatches the stored events at its next sweep. Prints how many events were listed, already
+stored, missing (stored now) and refused; progress on stderr.
+
+Options:
+  --since D|ISO       events created this long ago (3d, 12h) or since this time (required)
+  --until ISO         and created at or before this time (default: now)
+  --dry-run           list the missing events, store nothing
+${EVENTS_API_HELP}
+${DATABASE_HELP}`,
+
+  async run(args, { io, env }) {
+    const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
+    if (values.since === undefined) throw new UsageError('--since is required, such as --since 3d or --since 2026-01-31');
+    const now = Date.now();
+    const from = sinceTime(values.since, now);
+    // Up to the last whole second by default: the API's times have seconds only (see ReconcileJob).
+    const to = values.until === undefined ? new Date(now - 1000) : isoTime('--until', values.until);
+    if (from >= to) throw new UsageError('--since must be before --until');
+    const api = OmiseEventsClient.fromOptions(values, env);
+    const dryRun = values['dry-run'] === true;
+
+    const db = await StoreConnection.open(values, env);
+    const found: OmiseEvent[] = [];
+    let progress: ProgressBar | undefined;
+    let shown = 0;
+    const reconciliation = new Reconciliation(
+      {
+        api,
+        dataSource: db.dataSource,
+        store: new IntakeStore(db.dataSource, { databaseTimeoutMs: DATABASE_TIMEOUT_MS, maxPendingDeliveries: RECONCILE_PAGE_SIZE }),
+        databaseTimeoutMs: DATABASE_TIMEOUT_MS,
+      },
+      {
+        from,
+        to,
+        dryRun,
+        onProgress: (done, total) => {
+          progress ??= ProgressBar.for(io, 'listed', total, RECONCILE_PAGE_SIZE);
+          progress.advance(done - shown);
+          shown = done;
+        },
+        onMissing: dryRun ? (event) => found.push(event) : undefined,
+      },
+    );
+    try {
+      await reconciliation.reconcile();
+    } catch (error) {
+      progress?.finish();
+      const { missing } = reconciliation.counts;
+      if (missing > 0 && !dryRun) io.err(`stopped after storing ${missing} missing event(s), which stay stored\n`);
+      throw error;
+    } finally {
+      await db.close();
+    }
+    progress?.finish();
+
+    for (const event of found) io.out(`${event.id} ${event.key} created ${omiseTime(event.createdAt)}\n`);
+    for (const { id, why } of reconciliation.refusals) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(why)}\n`);
+    const { counts } = reconciliation;
+    const next = counts.missing > 0 && !dryRun ? "; the app's worker dispatches them at its next sweep" : '';
+    io.out(`events created ${describeWindow({ from, to })}: ${describeCounts(counts, dryRun)}${next}\n`);
+  },
+};
+
+/** `--since`: a duration back from now (3d), or a time. */
+function sinceTime(value: string, now: number): Date {
+  const ms = parseDuration(value);
+  if (ms !== null) return new Date(now - ms);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) return isoTime('--since', value);
+  throw new UsageError(`--since must be a duration such as 3d or 12h, or an ISO-8601 time such as 2026-01-31, got "${value}"`);
+}

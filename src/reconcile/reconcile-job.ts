@@ -1,0 +1,103 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventDispatcher } from '../dispatch/event-dispatcher';
+import { escaped } from '../intake/refusals';
+import { IntakeStore } from '../store/intake-store';
+import { WebhooksConfig } from '../webhooks.options';
+import { OmiseEventsApi } from '../wire/omise-events-api';
+import { describeCounts, describeWindow, type ReconcileCounts, Reconciliation } from './reconciliation';
+
+/**
+ * The module's scheduled reconciliation (option `reconcile`, off by default): in an instance that
+ * dispatches, at boot and then every `reconcile.every`, looks back `reconcile.lookback` in the Omise
+ * Events API and stores and dispatches what the table lacks. One run at a time per instance; runs on
+ * several instances at once are safe (each event is stored once, see {@link Reconciliation}), they
+ * only ask the API the same questions. One log line per run with the counts, never the key.
+ */
+@Injectable()
+export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OmiseWebhooks');
+  private timer?: NodeJS.Timeout;
+  private current?: Promise<ReconcileCounts>;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: IntakeStore,
+    @Inject(EventDispatcher) private readonly dispatcher: EventDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const settings = this.config.reconcile;
+    if (!settings || !this.config.dispatch.enabled) return;
+    this.timer = setInterval(() => this.scheduled(), settings.everyMs);
+    this.timer.unref();
+    // At boot too: an app restarted more often than `every` (deploys) would otherwise never run it.
+    this.scheduled();
+  }
+
+  /**
+   * Reconciles now, or joins the run under way; resolves to its counts, rejects with why it stopped.
+   * Works in any instance once `reconcile` is configured, dispatching or not.
+   */
+  run(): Promise<ReconcileCounts> {
+    if (!this.config.reconcile) return Promise.reject(new Error('WebhooksModule: reconcile is not configured (option `reconcile`).'));
+    if (this.stopping.signal.aborted) return Promise.reject(new Error('WebhooksModule: shutting down; reconciliation not started.'));
+    this.current ??= this.reconcileOnce(this.config.reconcile).finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  /** Stops between pages; what the run stored is stored, and the sweep dispatches it if this instance cannot. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopping.abort();
+    await this.current?.catch(() => undefined);
+  }
+
+  private scheduled(): void {
+    // A run still under way (a long window, a slow API) is the one that counts: never two at once.
+    if (this.current) return;
+    // Logged by reconcileOnce; the next tick tries again.
+    this.run().catch(() => undefined);
+  }
+
+  private async reconcileOnce(settings: NonNullable<WebhooksConfig['reconcile']>): Promise<ReconcileCounts> {
+    const started = Date.now();
+    // Up to the last whole second: the API's times have seconds only, and an event created later in
+    // the current second would sort among those already paged.
+    const window = { from: new Date(started - settings.lookbackMs), to: new Date(started - 1000) };
+    const reconciliation = new Reconciliation(
+      {
+        api: new OmiseEventsApi(this.config.omiseApi.baseUrl, settings.secretKey, settings.timeoutMs),
+        dataSource: this.dataSource,
+        store: this.store,
+        databaseTimeoutMs: this.config.databaseTimeoutMs,
+      },
+      { ...window, signal: this.stopping.signal, onMissing: (event) => this.dispatcher.dispatch(event) },
+    );
+    const what = () =>
+      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusals(reconciliation)}; ${Date.now() - started} ms`;
+    try {
+      const counts = await reconciliation.reconcile();
+      // Missing events are webhooks that never arrived: someone should know.
+      if (counts.missing > 0 || counts.refused > 0) this.logger.warn(what());
+      else this.logger.log(what());
+      return counts;
+    } catch (error) {
+      if (this.stopping.signal.aborted) this.logger.log(`${what()}; stopped by shutdown`);
+      else this.logger.error(`${what()}; stopped: ${escaped((error as Error).message)}`);
+      throw error;
+    }
+  }
+}
+
+/** The first refused ids and why, escaped (they come from the API). */
+function refusals({ refusals: first, counts }: Reconciliation): string {
+  if (counts.refused === 0) return '';
+  const listed = first.slice(0, 3).map(({ id, why }) => `${id === null ? 'an item' : escaped(id)}: ${escaped(why)}`);
+  return ` (${listed.join('; ')}${counts.refused > listed.length ? '; …' : ''})`;
+}
