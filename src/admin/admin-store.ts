@@ -39,7 +39,9 @@ export interface StoredEventRecord {
 const SUMMARY_SELECT =
   'SELECT event_id, event_key, livemode, received_at, status, attempts, next_attempt_at, locked_until, last_error, processed_at, object_id';
 
-type Row = Record<string, unknown>;
+/** A row as the drivers return it: these tables hold only text, numbers and booleans. */
+type Value = string | number | boolean | null;
+type Row = Record<string, Value>;
 
 /**
  * The admin's reads of the module's tables. The list is newest first by keyset on (received_at,
@@ -144,10 +146,10 @@ export class AdminStore {
 
 // Drivers differ in what they return: node-postgres gives BIGINT as a string and booleans as
 // booleans; MySQL and SQLite give 0/1 for booleans.
-const time = (value: unknown): Date => new Date(Number(value));
-const nullableTime = (value: unknown): Date | null => (value === null || value === undefined ? null : time(value));
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const bool = (value: unknown): boolean => value === true || Number(value) === 1;
+const time = (value: Value): Date => new Date(Number(value));
+const nullableTime = (value: Value | undefined): Date | null => (value === null || value === undefined ? null : time(value));
+const text = (value: Value | undefined): string | null => (value === null || value === undefined ? null : String(value));
+const bool = (value: Value): boolean => value === true || Number(value) === 1;
 
 function toSummary(row: Row): StoredEventSummary {
   return {

@@ -77,9 +77,8 @@ export class ReplayStore {
       const l = new SqlParams(this.dialect);
       // PostgreSQL and MySQL lock the rows: a worker's claim (SKIP LOCKED) passes them by until commit.
       const lock = this.dialect === 'sqlite' ? '' : ' FOR UPDATE';
-      const locked = ((await manager.query(`SELECT event_id FROM omise_webhook_events WHERE ${ofIds(l, ids)}${lock}`, l.values)) as Array<{ event_id: string }>).map(
-        (row) => row.event_id,
-      );
+      const lockedRows: Array<{ event_id: string }> = await manager.query(`SELECT event_id FROM omise_webhook_events WHERE ${ofIds(l, ids)}${lock}`, l.values);
+      const locked = lockedRows.map((row) => row.event_id);
       if (locked.length === 0) return 0;
 
       const e = new SqlParams(this.dialect);
