@@ -36,6 +36,11 @@ export {
 export type { EventReplay, HandlerRunSummary, StoredEventSummary } from './admin/admin-store';
 export type { EventCursor, EventFilter, ReplayFilter } from './admin/event-filter';
 export type { ReplayResult } from './admin/replay-store';
+
+// The optional admin page and JSON API, behind the host's guard.
+export { WebhooksAdminModule } from './admin/webhooks-admin.module';
+export { DEFAULT_ADMIN_PATH, type WebhooksAdminModuleExtras, type WebhooksAdminModuleOptions } from './admin/webhooks-admin.options';
+export type { ActorOf, AdminRequest } from './admin/admin-request';
 export { DispatchWorker } from './dispatch/dispatch-worker';
 
 // Watching it: health for the host's /health, lifecycle events for alerting (metrics and spans
