@@ -183,9 +183,9 @@ Their handlers that have not succeeded run again; their attempts start again fro
   return layout(frame, 'Replay dead letters', html`<h1>Replay dead letters?</h1>${body}`);
 }
 
-function runsTable(runs: readonly HandlerRunSummary[]): Html {
+function runsTable(runs: readonly HandlerRunSummary[], id?: string): Html {
   if (runs.length === 0) return html`<p class="note">No handler has run for it.</p>`;
-  return html`<table class="runs"><thead><tr><th>Handler</th><th>Status</th><th>Attempts</th><th>Last error</th><th>Updated (UTC)</th></tr></thead><tbody>
+  return html`<table class="runs"${id && html` id="${id}"`}><thead><tr><th>Handler</th><th>Status</th><th>Attempts</th><th>Last error</th><th>Updated (UTC)</th></tr></thead><tbody>
 ${runs.map(
   (run) => html`<tr data-handler="${run.handler}"><td><code>${run.handler}</code></td><td>${statusBadge(run.status)}</td><td>${run.attempts}</td>
 <td class="error">${run.lastError}</td><td>${iso(run.updatedAt)}</td></tr>`,
@@ -234,7 +234,7 @@ export function eventPage(frame: PageFrame, event: StoredEventDetail, replayed?:
   )}${fact('Received', iso(event.receivedAt))}${fact('Processed', iso(event.processedAt) || '—')}${fact('Live mode', event.livemode ? 'yes' : 'no (test)')}</dl>
 ${event.lastError && html`<h2>Last error</h2><pre class="error" id="last-error">${event.lastError}</pre>`}
 ${actions}
-<h2>Handlers</h2>${runsTable(event.handlerRuns)}
+<h2>Handlers</h2>${runsTable(event.handlerRuns, 'handlers')}
 <h2>Replays</h2>${replayHistory(event.replays)}
 <h2>Body</h2><p class="note">As stored, pretty-printed; card numbers (all but the last 4 digits), security codes and secrets are masked.</p><pre id="body">${event.body}</pre>`;
   return layout({ ...frame, refresh: waiting }, event.eventId, content);
