@@ -55,7 +55,7 @@ describe.each(testDatabases().slice(0, 1))('admin page in Chromium on $name', (k
   let base: string;
   const chargeId = 'chrg_test_5pagescenario';
   const created = buildOmiseEvent('charge.create', { data: { id: chargeId, metadata: { card_number: '4242424242424242' } } });
-  const completed = buildOmiseEvent('charge.complete', { data: { id: chargeId, card: { cvv: '123' } } });
+  const completed = buildOmiseEvent('charge.complete', { data: { id: chargeId, metadata: { cvv: '123' } } });
   const payouts = [buildOmiseEvent('transfer.pay'), buildOmiseEvent('transfer.pay')];
 
   beforeAll(async () => {

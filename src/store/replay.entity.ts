@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMillis } from './epoch-millis.transformer';
-import type { HandlerRunStatus } from './handler-run.entity';
+import { HandlerRunEntity } from './handler-run.entity';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
 /**
@@ -58,27 +58,12 @@ export class ReplayedEventEntity {
   processedAt!: Date | null;
 }
 
-/** A handler run of an event as it was just before a replay re-queued the event. */
+/**
+ * A handler run of an event as it was just before a replay re-queued the event: the run's columns
+ * (inherited: event_id, handler, status, attempts, last_error, updated_at) under the replay's id.
+ */
 @Entity({ name: 'omise_webhook_replayed_runs' })
-export class ReplayedRunEntity {
+export class ReplayedRunEntity extends HandlerRunEntity {
   @PrimaryColumn({ name: 'replay_id', type: 'varchar', length: 36 })
   replayId!: string;
-
-  @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
-  eventId!: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 200 })
-  handler!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  status!: HandlerRunStatus;
-
-  @Column({ type: 'integer' })
-  attempts!: number;
-
-  @Column({ name: 'last_error', type: 'text', nullable: true })
-  lastError!: string | null;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMillis })
-  updatedAt!: Date;
 }

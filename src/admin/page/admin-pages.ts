@@ -26,7 +26,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eceef2;verti
 td.error{color:#8a1c12;max-width:28rem;overflow-wrap:anywhere}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
 pre{background:#fff;border:1px solid #dde1e8;padding:.7rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}pre.error{color:#8a1c12}
 .status{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.8rem;background:#e4e7ec}
-.status-processed{background:#d1fadf;color:#05603a}.status-dead{background:#fee4e2;color:#912018}.status-failed{background:#fef0c7;color:#93370d}
+.status-processed,.status-succeeded{background:#d1fadf;color:#05603a}.status-dead{background:#fee4e2;color:#912018}.status-failed{background:#fef0c7;color:#93370d}
 .status-pending,.status-processing{background:#dbeafe;color:#1e429f}.status-ignored{background:#eceef2;color:#4a5366}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #dde1e8;padding:.7rem;margin:0}
 dt{color:#4a5366}dd{margin:0}.notice{background:#eff8ff;border:1px solid #b2ddff;padding:.6rem .8rem;border-radius:6px}

@@ -52,7 +52,8 @@ export class AddObjectIdAndReplayHistory1764700000000 implements MigrationInterf
       { name: 'event_id', type: 'varchar', length: '64', isPrimary: true },
       { name: 'handler', type: 'varchar', length: '200', isPrimary: true },
       { name: 'status', type: 'varchar', length: '16' },
-      { name: 'attempts', type: 'integer' },
+      // As in omise_webhook_handler_runs: ReplayedRunEntity is a HandlerRunEntity with a replay id.
+      { name: 'attempts', type: 'integer', default: 0 },
       { name: 'last_error', type: 'text', isNullable: true },
       { name: 'updated_at', type: 'bigint' },
     ]);
