@@ -19,7 +19,7 @@ export const WEBHOOK_EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending',
 @Index('omise_webhook_events_due', ['status', 'nextAttemptAt'])
 @Index('omise_webhook_events_lease', ['status', 'lockedUntil'])
 // The admin list: newest first by keyset (received_at, event_id), overall and per status, and search
-// by the object's id (migration 1764700000000).
+// by the object's id (migration 1764900000000).
 @Index('omise_webhook_events_received', ['receivedAt', 'eventId'])
 @Index('omise_webhook_events_status_received', ['status', 'receivedAt', 'eventId'])
 @Index('omise_webhook_events_object', ['objectId'])

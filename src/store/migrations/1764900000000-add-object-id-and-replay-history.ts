@@ -7,8 +7,8 @@ import { type Dialect, dialectOf } from '../sql-dialect';
  * and the replay history tables (replay.entity.ts). As in the first migration, column types are
  * normalized by the driver so the schema diff against the entities stays empty on every database.
  */
-export class AddObjectIdAndReplayHistory1764700000000 implements MigrationInterface {
-  name = 'AddObjectIdAndReplayHistory1764700000000';
+export class AddObjectIdAndReplayHistory1764900000000 implements MigrationInterface {
+  name = 'AddObjectIdAndReplayHistory1764900000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const driver = queryRunner.connection.driver;
