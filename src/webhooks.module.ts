@@ -48,8 +48,16 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     HandlerRegistry,
     DispatchWorker,
     { provide: EventDispatcher, useExisting: DispatchWorker },
-    AdminStore,
-    ReplayStore,
+    {
+      provide: AdminStore,
+      inject: [getDataSourceToken(), WebhooksConfig],
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new AdminStore(dataSource, config.databaseTimeoutMs),
+    },
+    {
+      provide: ReplayStore,
+      inject: [getDataSourceToken(), WebhooksConfig],
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new ReplayStore(dataSource, config.databaseTimeoutMs),
+    },
     WebhookAdmin,
     OmiseSignatureGuard,
     EventConfirmation,

@@ -1,9 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { withDeadline } from '../store/deadline';
 import type { HandlerRunStatus } from '../store/handler-run.entity';
 import { type Dialect, dialectOf, SqlParams } from '../store/sql-dialect';
-import { WEBHOOK_EVENT_STATUSES, type WebhookEventEntity, type WebhookEventStatus } from '../store/webhook-event.entity';
+import { WEBHOOK_EVENT_STATUSES, type WebhookEventEntity, type WebhookEventSource, type WebhookEventStatus } from '../store/webhook-event.entity';
 import { type EventCursor, type EventFilter, filterConditions, replayConditions, type ReplayFilter } from './event-filter';
 
 /** What the stored log shows of an event (the body stays in the table: it may carry card data). */
@@ -37,7 +36,8 @@ export interface StoredEventRecord {
 }
 
 const SUMMARY_SELECT =
-  'SELECT event_id, event_key, livemode, received_at, status, attempts, next_attempt_at, locked_until, last_error, processed_at, object_id';
+  'SELECT event_id, event_key, livemode, received_at, status, attempts, next_attempt_at, locked_until, last_error, processed_at, object_id, ' +
+  'source, trace_parent';
 
 /** A row as the drivers return it: these tables hold only text, numbers and booleans. */
 type Value = string | number | boolean | null;
@@ -47,20 +47,27 @@ type Row = Record<string, Value>;
  * The admin's reads of the module's tables. The list is newest first by keyset on (received_at,
  * event_id): each page is one ordered range of an index (omise_webhook_events_received, or
  * omise_webhook_events_status_received with a status), so a page deep in a million rows costs what
- * the first one does. Search by id is a primary-key or object_id index lookup.
+ * the first one does. Search by id is a primary-key or object_id index lookup. Every call is bounded
+ * by the module's database deadline, as the other stores' are.
  */
-@Injectable()
 export class AdminStore {
   private readonly dialect: Dialect;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly timeoutMs: number,
+  ) {
     this.dialect = dialectOf(dataSource);
+  }
+
+  private query<T>(what: string, sql: string, values: unknown[]): Promise<T> {
+    return withDeadline(this.dataSource, this.timeoutMs, what, (runner: QueryRunner) => runner.query(sql, values) as Promise<T>);
   }
 
   /** Up to `limit` events after the cursor, newest first, and whether more follow. */
   async list(filter: EventFilter, before: EventCursor | undefined, limit: number): Promise<{ events: StoredEventSummary[]; more: boolean }> {
     const { sql, values } = this.listQuery(filter, before, limit + 1);
-    const rows: Row[] = await this.dataSource.query(sql, values);
+    const rows = await this.query<Row[]>('listing events', sql, values);
     return { events: rows.slice(0, limit).map(toSummary), more: rows.length > limit };
   }
 
@@ -82,10 +89,11 @@ export class AdminStore {
 
   async find(eventId: string): Promise<StoredEventRecord | null> {
     const p = new SqlParams(this.dialect);
-    const rows: Row[] = await this.dataSource.query(`${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}`, p.values);
+    const rows = await this.query<Row[]>('reading an event', `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}`, p.values);
     if (rows.length === 0) return null;
     const r = new SqlParams(this.dialect);
-    const runs: Row[] = await this.dataSource.query(
+    const runs = await this.query<Row[]>(
+      'reading handler runs',
       `SELECT handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id = ${r.add(eventId)} ORDER BY handler`,
       r.values,
     );
@@ -94,7 +102,8 @@ export class AdminStore {
 
   private async replaysOf(eventId: string): Promise<EventReplay[]> {
     const p = new SqlParams(this.dialect);
-    const rows: Row[] = await this.dataSource.query(
+    const rows = await this.query<Row[]>(
+      'reading replays',
       'SELECT r.replay_id, r.replayed_at, r.actor, r.selection, r.forced, e.status, e.attempts, e.last_error, e.processed_at ' +
         'FROM omise_webhook_replayed_events e JOIN omise_webhook_replays r ON r.replay_id = e.replay_id ' +
         `WHERE e.event_id = ${p.add(eventId)} ORDER BY r.replayed_at DESC, r.replay_id DESC`,
@@ -104,7 +113,8 @@ export class AdminStore {
     const ids = rows.map((row) => String(row.replay_id));
     const q = new SqlParams(this.dialect);
     // By (replay_id, event_id): the primary key's leading columns.
-    const runs: Row[] = await this.dataSource.query(
+    const runs = await this.query<Row[]>(
+      'reading replayed runs',
       'SELECT replay_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_replayed_runs ' +
         `WHERE replay_id IN (${q.list(ids)}) AND event_id = ${q.add(eventId)} ORDER BY handler`,
       q.values,
@@ -127,7 +137,7 @@ export class AdminStore {
 
   /** Stored events per status, every status present (0 when none). */
   async counts(): Promise<Record<WebhookEventStatus, number>> {
-    const rows: Row[] = await this.dataSource.query('SELECT status, COUNT(*) AS n FROM omise_webhook_events GROUP BY status');
+    const rows = await this.query<Row[]>('counting events', 'SELECT status, COUNT(*) AS n FROM omise_webhook_events GROUP BY status', []);
     const counts = Object.fromEntries(WEBHOOK_EVENT_STATUSES.map((status) => [status, 0])) as Record<WebhookEventStatus, number>;
     for (const row of rows) if (String(row.status) in counts) counts[row.status as WebhookEventStatus] = Number(row.n);
     return counts;
@@ -136,7 +146,8 @@ export class AdminStore {
   /** How many events a replay with this filter would re-queue now. */
   async replayCount(filter: ReplayFilter, force: boolean): Promise<number> {
     const p = new SqlParams(this.dialect);
-    const rows: Row[] = await this.dataSource.query(
+    const rows = await this.query<Row[]>(
+      'counting events to replay',
       `SELECT COUNT(*) AS n FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')}`,
       p.values,
     );
@@ -164,6 +175,8 @@ function toSummary(row: Row): StoredEventSummary {
     lastError: text(row.last_error),
     processedAt: nullableTime(row.processed_at),
     objectId: text(row.object_id),
+    source: row.source as WebhookEventSource,
+    traceParent: text(row.trace_parent),
   };
 }
 

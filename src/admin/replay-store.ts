@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { withDeadline } from '../store/deadline';
 import { type Dialect, dialectOf, SqlParams, updatedRows } from '../store/sql-dialect';
 import { describeReplayFilter, type ReplayFilter, replayConditions } from './event-filter';
 
@@ -31,14 +30,21 @@ export interface ReplayResult {
  * omise_webhook_replays row saying who, when, which filter, forced or not and how many.
  *
  * A big replay moves in batches of 500, each its own transaction, so it never holds locks for long
- * and an interrupted one has recorded exactly what it re-queued.
+ * and an interrupted one has recorded exactly what it re-queued. Each call (the batch, with its
+ * transaction) is bounded by the database deadline, as the other stores' calls are.
  */
-@Injectable()
 export class ReplayStore {
   private readonly dialect: Dialect;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly timeoutMs: number,
+  ) {
     this.dialect = dialectOf(dataSource);
+  }
+
+  private run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return withDeadline(this.dataSource, this.timeoutMs, what, work);
   }
 
   async replay(filter: ReplayFilter, options: ReplayOptions, now = new Date()): Promise<ReplayResult> {
@@ -47,10 +53,12 @@ export class ReplayStore {
     if (ids.length === 0) return { replayId: null, requeued: 0 };
     const replayId = randomUUID();
     const p = new SqlParams(this.dialect);
-    await this.dataSource.query(
-      'INSERT INTO omise_webhook_replays (replay_id, replayed_at, actor, selection, forced, event_count) ' +
-        `VALUES (${p.add(replayId)}, ${p.time(now)}, ${p.add(actorName(options.actor))}, ${p.add(describeReplayFilter(filter).slice(0, 500))}, ${p.bool(force)}, 0)`,
-      p.values,
+    await this.run('recording a replay', (runner) =>
+      runner.query(
+        'INSERT INTO omise_webhook_replays (replay_id, replayed_at, actor, selection, forced, event_count) ' +
+          `VALUES (${p.add(replayId)}, ${p.time(now)}, ${p.add(actorName(options.actor))}, ${p.add(describeReplayFilter(filter).slice(0, 500))}, ${p.bool(force)}, 0)`,
+        p.values,
+      ),
     );
     let requeued = 0;
     for (let i = 0; i < ids.length; i += REPLAY_BATCH) {
@@ -64,70 +72,74 @@ export class ReplayStore {
   /** The events the replay may take, oldest first. Each batch checks their status again as it locks them. */
   private async candidates(filter: ReplayFilter, force: boolean): Promise<string[]> {
     const p = new SqlParams(this.dialect);
-    const rows: Array<{ event_id: string }> = await this.dataSource.query(
-      `SELECT event_id FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')} ORDER BY received_at, event_id`,
-      p.values,
+    const rows = await this.run('selecting events to replay', (runner) =>
+      runner.query(
+        `SELECT event_id FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')} ORDER BY received_at, event_id`,
+        p.values,
+      ) as Promise<Array<{ event_id: string }>>,
     );
     return rows.map((row) => row.event_id);
   }
 
   private requeue(replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
-    return this.atomically(async (manager) => {
-      const ofIds = (p: SqlParams, list: readonly string[]) => replayConditions(p, { eventIds: list }, force).join(' AND ');
-      const l = new SqlParams(this.dialect);
-      // PostgreSQL and MySQL lock the rows: a worker's claim (SKIP LOCKED) passes them by until commit.
-      const lock = this.dialect === 'sqlite' ? '' : ' FOR UPDATE';
-      const lockedRows: Array<{ event_id: string }> = await manager.query(`SELECT event_id FROM omise_webhook_events WHERE ${ofIds(l, ids)}${lock}`, l.values);
-      const locked = lockedRows.map((row) => row.event_id);
-      if (locked.length === 0) return 0;
+    return this.run('replaying events', (runner) => this.transaction(runner, () => this.requeueIn(runner, replayId, ids, force, now)));
+  }
 
-      const e = new SqlParams(this.dialect);
-      await manager.query(
-        'INSERT INTO omise_webhook_replayed_events (replay_id, event_id, status, attempts, last_error, processed_at) ' +
-          `SELECT ${e.add(replayId)}, event_id, status, attempts, last_error, processed_at FROM omise_webhook_events WHERE event_id IN (${e.list(locked)})`,
-        e.values,
-      );
-      const r = new SqlParams(this.dialect);
-      await manager.query(
-        'INSERT INTO omise_webhook_replayed_runs (replay_id, event_id, handler, status, attempts, last_error, updated_at) ' +
-          `SELECT ${r.add(replayId)}, event_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id IN (${r.list(locked)})`,
-        r.values,
-      );
-      if (force) {
-        // Forgotten (they are in the history now), so every handler runs again.
-        const d = new SqlParams(this.dialect);
-        await manager.query(`DELETE FROM omise_webhook_handler_runs WHERE event_id IN (${d.list(locked)})`, d.values);
-      }
-      const u = new SqlParams(this.dialect);
-      const update =
-        `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${u.time(now)}, ` +
-        `last_error = NULL, processed_at = NULL WHERE ${ofIds(u, locked)}`;
-      let requeued = locked;
-      if (this.dialect === 'mysql') {
-        await manager.query(update, u.values); // the rows are locked: exactly those are re-queued
-      } else {
-        requeued = updatedRows<{ event_id: string }>(this.dialect, await manager.query(`${update} RETURNING event_id`, u.values)).map((row) => row.event_id);
-      }
-      if (requeued.length < locked.length) await this.forget(manager, replayId, locked, new Set(requeued));
+  private async requeueIn(runner: QueryRunner, replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
+    const ofIds = (p: SqlParams, list: readonly string[]) => replayConditions(p, { eventIds: list }, force).join(' AND ');
+    const l = new SqlParams(this.dialect);
+    // PostgreSQL and MySQL lock the rows: a worker's claim (SKIP LOCKED) passes them by until commit.
+    const lock = this.dialect === 'sqlite' ? '' : ' FOR UPDATE';
+    const lockedRows = (await runner.query(`SELECT event_id FROM omise_webhook_events WHERE ${ofIds(l, ids)}${lock}`, l.values)) as Array<{ event_id: string }>;
+    const locked = lockedRows.map((row) => row.event_id);
+    if (locked.length === 0) return 0;
 
-      const c = new SqlParams(this.dialect);
-      await manager.query(
-        `UPDATE omise_webhook_replays SET event_count = event_count + ${Number(requeued.length)} WHERE replay_id = ${c.add(replayId)}`,
-        c.values,
-      );
-      return requeued.length;
-    });
+    const e = new SqlParams(this.dialect);
+    await runner.query(
+      'INSERT INTO omise_webhook_replayed_events (replay_id, event_id, status, attempts, last_error, processed_at) ' +
+        `SELECT ${e.add(replayId)}, event_id, status, attempts, last_error, processed_at FROM omise_webhook_events WHERE event_id IN (${e.list(locked)})`,
+      e.values,
+    );
+    const r = new SqlParams(this.dialect);
+    await runner.query(
+      'INSERT INTO omise_webhook_replayed_runs (replay_id, event_id, handler, status, attempts, last_error, updated_at) ' +
+        `SELECT ${r.add(replayId)}, event_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id IN (${r.list(locked)})`,
+      r.values,
+    );
+    if (force) {
+      // Forgotten (they are in the history now), so every handler runs again.
+      const d = new SqlParams(this.dialect);
+      await runner.query(`DELETE FROM omise_webhook_handler_runs WHERE event_id IN (${d.list(locked)})`, d.values);
+    }
+    const u = new SqlParams(this.dialect);
+    const update =
+      `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${u.time(now)}, ` +
+      `last_error = NULL, processed_at = NULL WHERE ${ofIds(u, locked)}`;
+    let requeued = locked;
+    if (this.dialect === 'mysql') {
+      await runner.query(update, u.values); // the rows are locked: exactly those are re-queued
+    } else {
+      requeued = updatedRows<{ event_id: string }>(this.dialect, await runner.query(`${update} RETURNING event_id`, u.values)).map((row) => row.event_id);
+    }
+    if (requeued.length < locked.length) await this.forget(runner, replayId, locked, new Set(requeued));
+
+    const c = new SqlParams(this.dialect);
+    await runner.query(
+      `UPDATE omise_webhook_replays SET event_count = event_count + ${Number(requeued.length)} WHERE replay_id = ${c.add(replayId)}`,
+      c.values,
+    );
+    return requeued.length;
   }
 
   /**
    * SQLite only (no row locks): a worker claimed some of the events between the copy and the update,
    * so they were not re-queued; their copies go, and the history says only what happened.
    */
-  private async forget(manager: EntityManager, replayId: string, locked: readonly string[], requeued: ReadonlySet<string>): Promise<void> {
+  private async forget(runner: QueryRunner, replayId: string, locked: readonly string[], requeued: ReadonlySet<string>): Promise<void> {
     const missed = locked.filter((id) => !requeued.has(id));
     for (const table of ['omise_webhook_replayed_events', 'omise_webhook_replayed_runs']) {
       const p = new SqlParams(this.dialect);
-      await manager.query(`DELETE FROM ${table} WHERE replay_id = ${p.add(replayId)} AND event_id IN (${p.list(missed)})`, p.values);
+      await runner.query(`DELETE FROM ${table} WHERE replay_id = ${p.add(replayId)} AND event_id IN (${p.list(missed)})`, p.values);
     }
   }
 
@@ -136,8 +148,17 @@ export class ReplayStore {
    * connection between every caller and a transaction would take in (and could roll back) an intake
    * INSERT that was acknowledged meanwhile (the same reasoning as DispatchStore's).
    */
-  private atomically<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dialect === 'sqlite' ? work(this.dataSource.manager) : this.dataSource.transaction(work);
+  private async transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return work();
+    await runner.startTransaction();
+    try {
+      const result = await work();
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
   }
 }
 

@@ -231,7 +231,10 @@ export function eventPage(frame: PageFrame, event: StoredEventDetail, replayed?:
   )}${fact('Status', html`<span id="status" class="status status-${event.status}">${event.status}</span>`)}${fact('Attempts', event.attempts)}${fact(
     'Next attempt',
     event.status === 'pending' || event.status === 'failed' ? iso(event.nextAttemptAt) : '—',
-  )}${fact('Received', iso(event.receivedAt))}${fact('Processed', iso(event.processedAt) || '—')}${fact('Live mode', event.livemode ? 'yes' : 'no (test)')}</dl>
+  )}${fact('Received', iso(event.receivedAt))}${fact('Processed', iso(event.processedAt) || '—')}${fact('Live mode', event.livemode ? 'yes' : 'no (test)')}${fact(
+    'Source',
+    event.source === 'reconciliation' ? 'reconciliation with the Events API' : 'webhook delivery',
+  )}</dl>
 ${event.lastError && html`<h2>Last error</h2><pre class="error" id="last-error">${event.lastError}</pre>`}
 ${actions}
 <h2>Handlers</h2>${runsTable(event.handlerRuns, 'handlers')}

@@ -38,7 +38,8 @@ export class StoreConnection {
 
   private constructor(readonly dataSource: DataSource) {
     this.events = dataSource.getRepository(WebhookEventEntity);
-    this.replays = new ReplayStore(dataSource);
+    // Generous: an operator waits for a batch of 500 replays on a busy database, not Omise.
+    this.replays = new ReplayStore(dataSource, 30_000);
   }
 
   /** `--database-url`, else DATABASE_URL (the environment includes the working directory's `.env`). */
