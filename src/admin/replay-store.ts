@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { withDeadline } from '../store/deadline';
 import { type Dialect, dialectOf, SqlParams, updatedRows } from '../store/sql-dialect';
+import { inTransaction } from '../store/transaction';
 import { describeReplayFilter, type ReplayFilter, replayConditions } from './event-filter';
 
 /** Ids per statement, well under every driver's bound-parameter limit. */
@@ -82,7 +83,7 @@ export class ReplayStore {
   }
 
   private requeue(replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
-    return this.run('replaying events', (runner) => this.transaction(runner, () => this.requeueIn(runner, replayId, ids, force, now)));
+    return this.run('replaying events', (runner) => inTransaction(this.dialect, runner, () => this.requeueIn(runner, replayId, ids, force, now)));
   }
 
   private async requeueIn(runner: QueryRunner, replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
@@ -143,23 +144,6 @@ export class ReplayStore {
     }
   }
 
-  /**
-   * A transaction on PostgreSQL and MySQL; statement by statement on SQLite, where TypeORM shares one
-   * connection between every caller and a transaction would take in (and could roll back) an intake
-   * INSERT that was acknowledged meanwhile (the same reasoning as DispatchStore's).
-   */
-  private async transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return work();
-    await runner.startTransaction();
-    try {
-      const result = await work();
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    }
-  }
 }
 
 /** An actor as the history keeps it: one line, at most 100 characters. */

@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { withDeadline } from './deadline';
 import { type Dialect, dialectOf, keyPatternToLike, SqlParams, updatedRows } from './sql-dialect';
+import { inTransaction } from './transaction';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
@@ -314,23 +315,9 @@ export class DispatchStore {
     return withDeadline(this.dataSource, this.timeoutMs, what, work);
   }
 
-  /**
-   * A transaction on PostgreSQL and MySQL. On SQLite, TypeORM shares one connection between every
-   * caller, so a transaction would take in whatever else runs meanwhile (an intake INSERT that is then
-   * acknowledged, and lost if the transaction rolls back), and two would collide. There the statements
-   * run one by one, each atomic on its own; both callers stay correct if the second one fails.
-   */
-  private async transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return work();
-    await runner.startTransaction();
-    try {
-      const result = await work();
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    }
+  /** A transaction on PostgreSQL and MySQL; statement by statement on SQLite (see inTransaction). */
+  private transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    return inTransaction(this.dialect, runner, work);
   }
 }
 
