@@ -27,8 +27,21 @@ export type { IntakeErrorBody } from './intake/refusals';
 export type { IntakeErrorReason } from './intake/intake-error';
 
 // Operating it: stored events, replay, the worker.
-export { WebhookAdmin, type EventListFilter, type StoredEventSummary } from './admin/webhook-admin.service';
-export type { ReplayFilter } from './store/dispatch-store';
+export {
+  WebhookAdmin,
+  type EventListFilter,
+  type EventPage,
+  type EventPageQuery,
+  type StoredEventDetail,
+} from './admin/webhook-admin.service';
+export type { EventReplay, HandlerRunSummary, StoredEventSummary } from './admin/admin-store';
+export type { EventCursor, EventFilter, ReplayFilter } from './admin/event-filter';
+export type { ReplayResult } from './admin/replay-store';
+
+// The optional admin page and JSON API, behind the host's guard.
+export { WebhooksAdminModule } from './admin/webhooks-admin.module';
+export { DEFAULT_ADMIN_PATH, type WebhooksAdminModuleExtras, type WebhooksAdminModuleOptions } from './admin/webhooks-admin.options';
+export type { ActorOf, AdminRequest } from './admin/admin-request';
 export { DispatchWorker } from './dispatch/dispatch-worker';
 export { ReconcileJob } from './reconcile/reconcile-job';
 export type { ReconcileCounts } from './reconcile/reconciliation';
@@ -47,6 +60,7 @@ export {
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';
 export { WEBHOOK_EVENT_STATUSES, WebhookEventEntity, type WebhookEventSource, type WebhookEventStatus } from './store/webhook-event.entity';
 export { HandlerRunEntity, type HandlerRunStatus } from './store/handler-run.entity';
+export { ReplayedEventEntity, ReplayedRunEntity, ReplayEntity } from './store/replay.entity';
 
 // Omise's wire format: sign and serialize as Omise does, verify as the endpoint does.
 export { signOmiseWebhook, type OmiseWebhookHeaders, type SignOptions } from './wire/sign-omise-webhook';

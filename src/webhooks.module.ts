@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AdminStore } from './admin/admin-store';
+import { ReplayStore } from './admin/replay-store';
 import { WebhookAdmin } from './admin/webhook-admin.service';
 import { DispatchWorker } from './dispatch/dispatch-worker';
 import { EventDispatcher } from './dispatch/event-dispatcher';
@@ -47,6 +49,16 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     HandlerRegistry,
     DispatchWorker,
     { provide: EventDispatcher, useExisting: DispatchWorker },
+    {
+      provide: AdminStore,
+      inject: [getDataSourceToken(), WebhooksConfig],
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new AdminStore(dataSource, config.databaseTimeoutMs),
+    },
+    {
+      provide: ReplayStore,
+      inject: [getDataSourceToken(), WebhooksConfig],
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new ReplayStore(dataSource, config.databaseTimeoutMs),
+    },
     WebhookAdmin,
     OmiseSignatureGuard,
     EventConfirmation,

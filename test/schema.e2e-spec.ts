@@ -21,8 +21,9 @@ describeOnDatabases(['sqlite', 'postgres', 'mariadb'], 'the module schema on $na
     const dataSource = await new DataSource({ ...db.options, entities: OMISE_WEBHOOK_ENTITIES, migrations: OMISE_WEBHOOK_MIGRATIONS }).initialize();
     try {
       await dataSource.runMigrations();
-      const tables = await dataSource.createQueryRunner().getTables(['omise_webhook_events', 'omise_webhook_handler_runs']);
-      expect(tables.map((table) => table.name.replace(/^.*\./, '')).sort()).toEqual(['omise_webhook_events', 'omise_webhook_handler_runs']);
+      const names = ['omise_webhook_events', 'omise_webhook_handler_runs', 'omise_webhook_replayed_events', 'omise_webhook_replayed_runs', 'omise_webhook_replays'];
+      const tables = await dataSource.createQueryRunner().getTables(names);
+      expect(tables.map((table) => table.name.replace(/^.*\./, '')).sort()).toEqual(names);
 
       const diff = await dataSource.driver.createSchemaBuilder().log();
 

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { WebhooksAdminModule } from 'omise-nest-webhooks';
 import { AdminTokenGuard } from './admin-token.guard';
-import { WebhookAdminController } from './webhook-admin.controller';
 
-/** Operator endpoints of the demo backend, behind ADMIN_TOKEN. */
-@Module({ controllers: [WebhookAdminController], providers: [AdminTokenGuard] })
+/**
+ * The package's admin page and JSON API at /admin/webhooks (page), /admin/webhooks/events and
+ * /admin/webhooks/replay (JSON), behind ADMIN_TOKEN.
+ */
+@Module({ imports: [WebhooksAdminModule.forRoot({ path: 'admin/webhooks', guard: AdminTokenGuard })] })
 export class AdminModule {}

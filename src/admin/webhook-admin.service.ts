@@ -1,52 +1,110 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { FindOptionsWhere, Repository } from 'typeorm';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
-import { DispatchStore, type ReplayFilter } from '../store/dispatch-store';
-import { eventKeyMatching } from '../store/sql-dialect';
-import { SUMMARY_COLUMNS, WebhookEventEntity, type WebhookEventStatus } from '../store/webhook-event.entity';
+import type { WebhookEventStatus } from '../store/webhook-event.entity';
+import { AdminStore, type EventReplay, type HandlerRunSummary, type StoredEventSummary } from './admin-store';
+import type { EventCursor, EventFilter, ReplayFilter } from './event-filter';
+import { maskedBody, maskNullable } from './mask';
+import { ReplayStore, type ReplayResult } from './replay-store';
 
-/** What the stored log shows of an event (the body stays in the table: it may carry card data). */
-export type StoredEventSummary = Omit<WebhookEventEntity, 'rawBody' | 'lockedBy' | 'deliveryId'>;
-
-export interface EventListFilter {
-  status?: WebhookEventStatus;
-  /** Exact key or a pattern with `*` (`charge.*`). */
-  key?: string;
+export interface EventListFilter extends EventFilter {
+  /** Default 100, at most 1,000. */
   limit?: number;
 }
 
-/** The operator's handle on the stored events: look at them, re-queue them after a fix. */
+export interface EventPageQuery extends EventListFilter {
+  /** The `next` of the previous page. */
+  before?: EventCursor;
+}
+
+export interface EventPage {
+  events: StoredEventSummary[];
+  /** Where the next (older) page starts; null on the last page. */
+  next: EventCursor | null;
+}
+
+/** One stored event for a person to read: card data and secrets masked everywhere. */
+export interface StoredEventDetail extends StoredEventSummary {
+  /** The stored body, pretty-printed and masked. */
+  body: string;
+  handlerRuns: HandlerRunSummary[];
+  /** Newest first: what each replay reset. */
+  replays: EventReplay[];
+}
+
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * The operator's handle on the stored events: list and search them, read one with its handler runs
+ * and replay history, count them, re-queue them after a fix. Errors and bodies come out masked
+ * (mask.ts): what this returns is meant for people.
+ */
 @Injectable()
 export class WebhookAdmin {
   constructor(
-    private readonly store: DispatchStore,
+    private readonly store: AdminStore,
+    private readonly replays: ReplayStore,
     private readonly worker: DispatchWorker,
-    @InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>,
   ) {}
 
   /** Newest first, at most `limit` (default 100, at most 1,000). */
   async list(filter: EventListFilter = {}): Promise<StoredEventSummary[]> {
-    const where: FindOptionsWhere<WebhookEventEntity> = {};
-    if (filter.status) where.status = filter.status;
-    if (filter.key) where.key = eventKeyMatching(filter.key);
-    const rows = await this.events.find({
-      where,
-      order: { receivedAt: 'DESC' },
-      take: Math.min(filter.limit ?? 100, 1000),
-      select: SUMMARY_COLUMNS,
-    });
-    return rows;
+    return (await this.page(filter)).events;
+  }
+
+  /** A page of the newest-first list; pass its `next` as `before` for the following one. */
+  async page(query: EventPageQuery = {}): Promise<EventPage> {
+    const { before, limit = 100, ...filter } = query;
+    const page = await this.store.list(filter, before, Math.max(1, Math.min(limit, MAX_LIST_LIMIT)));
+    const last = page.events[page.events.length - 1];
+    return {
+      events: page.events.map(masked),
+      next: page.more && last ? { receivedAt: last.receivedAt, eventId: last.eventId } : null,
+    };
+  }
+
+  async find(eventId: string): Promise<StoredEventDetail | null> {
+    const record = await this.store.find(eventId);
+    if (!record) return null;
+    const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: maskNullable(run.lastError) }));
+    return {
+      ...masked(record.event),
+      body: maskedBody(record.rawBody),
+      handlerRuns: runs(record.handlerRuns),
+      replays: record.replays.map((replay) => ({
+        ...replay,
+        before: { ...replay.before, lastError: maskNullable(replay.before.lastError) },
+        handlerRuns: runs(replay.handlerRuns),
+      })),
+    };
+  }
+
+  counts(): Promise<Record<WebhookEventStatus, number>> {
+    return this.store.counts();
+  }
+
+  /** How many events `replay` with the same arguments would re-queue now. */
+  replayCount(filter: ReplayFilter, options: { force?: boolean } = {}): Promise<number> {
+    return this.store.replayCount(filter, options.force ?? false);
   }
 
   /**
-   * Re-queues one event, all dead events, or events by key pattern (`charge.*`) and time range.
+   * Re-queues one event, all dead events, or events by key pattern (`charge.*`), time range and id.
    * Only the handlers that have not succeeded run again, unless `force` (which also re-runs processed
-   * and ignored events, every handler). Returns how many events were re-queued.
+   * and ignored events, every handler). What each event had been through is kept in its replay
+   * history, with `actor` (default `app`). Returns how many events were re-queued.
    */
-  async replay(filter: ReplayFilter, options: { force?: boolean } = {}): Promise<number> {
-    const count = await this.store.replay(filter, options.force ?? false);
-    if (count > 0) this.worker.nudge();
-    return count;
+  async replay(filter: ReplayFilter, options: { force?: boolean; actor?: string } = {}): Promise<number> {
+    return (await this.replayRecorded(filter, options)).requeued;
   }
+
+  /** `replay`, also telling which history row it wrote. */
+  async replayRecorded(filter: ReplayFilter, options: { force?: boolean; actor?: string } = {}): Promise<ReplayResult> {
+    const result = await this.replays.replay(filter, { force: options.force, actor: options.actor ?? 'app' });
+    if (result.requeued > 0) this.worker.nudge();
+    return result;
+  }
+}
+
+function masked(event: StoredEventSummary): StoredEventSummary {
+  return { ...event, lastError: maskNullable(event.lastError) };
 }

@@ -7,6 +7,7 @@ import { IntakeStore } from '../store/intake-store';
 import { WebhooksConfig } from '../webhooks.options';
 import { OmiseEventsApi } from '../wire/omise-events-api';
 import { describeCounts, describeWindow, type ReconcileCounts, Reconciliation } from './reconciliation';
+import { WebhookTelemetry } from '../telemetry/telemetry';
 
 /**
  * The module's scheduled reconciliation (option `reconcile`, off by default): in an instance that
@@ -27,6 +28,7 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: IntakeStore,
     @Inject(EventDispatcher) private readonly dispatcher: EventDispatcher,
+    private readonly telemetry: WebhookTelemetry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -83,6 +85,7 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
       `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusals(reconciliation)}; ${Date.now() - started} ms`;
     try {
       const counts = await reconciliation.reconcile();
+      this.telemetry.reconciled(counts);
       // Missing events are webhooks that never arrived: someone should know.
       if (counts.missing > 0 || counts.refused > 0) this.logger.warn(what());
       else this.logger.log(what());

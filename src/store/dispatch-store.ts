@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { withDeadline } from './deadline';
-import { type Dialect, dialectOf, keyPatternToLike, SqlParams, updatedRows } from './sql-dialect';
+import { type Dialect, dialectOf, SqlParams, updatedRows } from './sql-dialect';
+import { inTransaction } from './transaction';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
@@ -11,13 +12,6 @@ export interface ClaimedEvent {
   /** The traceparent of the intake that stored it, for the dispatch span's link. */
   traceParent: string | null;
 }
-
-/** Which events a replay re-queues. */
-export type ReplayFilter =
-  | { eventId: string }
-  | { eventIds: readonly string[] }
-  | { status: 'dead' }
-  | { key?: string; since?: Date; until?: Date };
 
 /** What one handler did with one event: `error` null when it succeeded. */
 export interface HandlerRun {
@@ -271,66 +265,13 @@ export class DispatchStore {
     );
   }
 
-  /**
-   * Re-queues events. Without `force`, processed and ignored events are left alone and the handlers
-   * that succeeded before are not re-run; with `force`, every handler of every matching event runs again.
-   */
-  async replay(filter: ReplayFilter, force: boolean, now = new Date()): Promise<number> {
-    return this.run('replaying events', (runner) =>
-      this.transaction(runner, async () => {
-        if (force) {
-          // The handler history of the re-queued events is forgotten, so every handler runs again.
-          const d = new SqlParams(this.dialect);
-          await runner.query(
-            `DELETE FROM omise_webhook_handler_runs WHERE event_id IN ` +
-              `(SELECT event_id FROM (SELECT event_id FROM omise_webhook_events WHERE ${this.replayCondition(d, filter, force)}) AS replayed)`,
-            d.values,
-          );
-        }
-        const p = new SqlParams(this.dialect);
-        const sql =
-          `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${p.time(now)}, ` +
-          `last_error = NULL, processed_at = NULL WHERE ${this.replayCondition(p, filter, force)}`;
-        return affected(runner, sql, p.values);
-      }),
-    );
-  }
-
-  private replayCondition(p: SqlParams, filter: ReplayFilter, force: boolean): string {
-    // A running event is never touched; without force, finished ones (processed, ignored) neither.
-    const where: string[] = [force ? "status <> 'processing'" : "status IN ('failed', 'dead', 'pending')"];
-    if ('eventId' in filter) where.push(`event_id = ${p.add(filter.eventId)}`);
-    else if ('eventIds' in filter) where.push(filter.eventIds.length ? `event_id IN (${p.list(filter.eventIds)})` : '1 = 0');
-    else if ('status' in filter) where.push(`status = ${p.add(filter.status)}`);
-    else {
-      if (filter.key) where.push(`event_key LIKE ${p.add(keyPatternToLike(filter.key))} ESCAPE '!'`);
-      if (filter.since) where.push(`received_at >= ${p.time(filter.since)}`);
-      if (filter.until) where.push(`received_at < ${p.time(filter.until)}`);
-    }
-    return where.join(' AND ');
-  }
-
   private run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
     return withDeadline(this.dataSource, this.timeoutMs, what, work);
   }
 
-  /**
-   * A transaction on PostgreSQL and MySQL. On SQLite, TypeORM shares one connection between every
-   * caller, so a transaction would take in whatever else runs meanwhile (an intake INSERT that is then
-   * acknowledged, and lost if the transaction rolls back), and two would collide. There the statements
-   * run one by one, each atomic on its own; both callers stay correct if the second one fails.
-   */
-  private async transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return work();
-    await runner.startTransaction();
-    try {
-      const result = await work();
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    }
+  /** A transaction on PostgreSQL and MySQL; statement by statement on SQLite (see inTransaction). */
+  private transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    return inTransaction(this.dialect, runner, work);
   }
 }
 

@@ -5,6 +5,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import type { OmiseEvent } from '../events/omise-event';
 import { WebhooksConfig } from '../webhooks.options';
 import { DatabaseTimeout, isUnavailable, withDeadline } from './deadline';
+import { objectIdOf } from './object-id';
 import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
 import type { WebhookEventSource } from './webhook-event.entity';
 
@@ -38,7 +39,7 @@ interface PendingDelivery {
   reject(error: unknown): void;
 }
 
-/** Rows per INSERT: well under every driver's bound-parameter limit (9 parameters a row). */
+/** Rows per INSERT: well under every driver's bound-parameter limit (10 parameters a row). */
 const MAX_BATCH_ROWS = 500;
 /** Batches in flight at once; the rest queue up and join the next batch (group commit). */
 const MAX_BATCHES_IN_FLIGHT = 4;
@@ -169,13 +170,13 @@ export class IntakeStore {
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
   private async insertIgnoringDuplicates(runner: QueryRunner, rows: PendingDelivery[]): Promise<Set<string>> {
-    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent)';
+    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent, object_id)';
     const params = new SqlParams(this.dialect);
     const tuples = rows.map(
       (row) =>
         `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
         `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)}, ` +
-        `${params.add(row.source)}, ${params.add(row.traceParent)})`,
+        `${params.add(row.source)}, ${params.add(row.traceParent)}, ${params.add(objectIdOf(row.event))})`,
     );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 

@@ -18,6 +18,11 @@ export const WEBHOOK_EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending',
 // Dispatch claims due rows per status as one ordered range of each index.
 @Index('omise_webhook_events_due', ['status', 'nextAttemptAt'])
 @Index('omise_webhook_events_lease', ['status', 'lockedUntil'])
+// The admin list: newest first by keyset (received_at, event_id), overall and per status, and search
+// by the object's id (migration 1764900000000).
+@Index('omise_webhook_events_received', ['receivedAt', 'eventId'])
+@Index('omise_webhook_events_status_received', ['status', 'receivedAt', 'eventId'])
+@Index('omise_webhook_events_object', ['objectId'])
 export class WebhookEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
   eventId!: string;
@@ -66,6 +71,10 @@ export class WebhookEventEntity {
   /** The W3C traceparent of the intake that stored the event, when the host traces; dispatch links to it. */
   @Column({ name: 'trace_parent', type: 'varchar', length: 55, nullable: true })
   traceParent!: string | null;
+
+  /** `data.id`, the object the event is about (`chrg_…`), when it is a short printable string (object-id.ts). */
+  @Column({ name: 'object_id', type: 'varchar', length: 64, nullable: true })
+  objectId!: string | null;
 }
 
 /**
@@ -84,4 +93,5 @@ export const SUMMARY_COLUMNS = {
   lastError: true,
   processedAt: true,
   source: true,
+  objectId: true,
 } as const;

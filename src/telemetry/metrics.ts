@@ -31,6 +31,7 @@ export class WebhookMetrics {
   readonly retries: Counter;
   readonly deadLetters: Counter;
   readonly lostLeases: Counter;
+  readonly reconciled: Counter<'outcome'>;
 
   /**
    * `read` is called at each scrape; it caches, so a scrape every second costs the database little.
@@ -94,6 +95,11 @@ export class WebhookMetrics {
     this.lostLeases = metric('omise_webhooks_lost_leases_total', (name) => new client.Counter({
       name,
       help: 'Events whose handlers finished after their lease ran out (another worker may have claimed them).',
+    }));
+    this.reconciled = metric('omise_webhooks_reconciled_events_total', (name) => new client.Counter({
+      name,
+      help: 'Events the scheduled reconciliation listed in the Omise Events API, by outcome: missing (stored by it), already_stored, refused.',
+      labelNames: ['outcome'],
     }));
   }
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { OmiseEvent } from '../events/omise-event';
 import type { IntakeErrorReason } from '../intake/intake-error';
+import type { ReconcileCounts } from '../reconcile/reconciliation';
 import type { EventOutcome } from '../store/dispatch-store';
 import { EventStats, type EventStatsReading } from '../store/event-stats';
 import type { StoreOutcome } from '../store/intake-store';
@@ -189,6 +190,14 @@ export class WebhookTelemetry {
     if (this.lifecycle) {
       this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, key, attempts, error: outcome.lastError ?? '' });
     }
+  }
+
+  /** A scheduled reconciliation run ended; `missing` counts the events it stored. */
+  reconciled(counts: ReconcileCounts): void {
+    if (!this.metrics) return;
+    this.metrics.reconciled.inc({ outcome: 'missing' }, counts.missing);
+    this.metrics.reconciled.inc({ outcome: 'already_stored' }, counts.alreadyStored);
+    this.metrics.reconciled.inc({ outcome: 'refused' }, counts.refused);
   }
 
   lostLeases(count: number): void {

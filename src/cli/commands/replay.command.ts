@@ -1,8 +1,8 @@
-import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { CliFailure, eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection, type EventSelection } from '../support/store-connection';
+import type { EventFilter } from '../../admin/event-filter';
+import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 import { isoTime } from '../support/option-values';
-import { batches, ProgressBar } from '../support/progress-bar';
+import { ProgressBar } from '../support/progress-bar';
 
 const options = {
   ...DATABASE_OPTIONS,
@@ -19,7 +19,8 @@ export const replayCommand: CliCommand = {
        omise-webhooks replay [--key PATTERN] [--since ISO] [--until ISO] [--force]
 
 Re-queues stored events in the app's database with the module's own replay. The running app's worker picks them up at its next sweep (every 5 s
-by default). Prints how many were re-queued; a progress bar on stderr when there are many.
+by default). Prints how many were re-queued; a progress bar on stderr when there are many. Each replay
+is recorded in the replay history (actor "cli"), with what the events had been through before.
 
   <event-id>        one event
   --dead            every dead event (out of retries)
@@ -39,7 +40,7 @@ not run again. An event being processed right now is never touched.`,
     const byRange = values.key !== undefined || values.since !== undefined || values.until !== undefined;
     const ways = [positionals.length > 0, values.dead === true, byRange].filter(Boolean).length;
     if (ways !== 1) throw new UsageError('give exactly one of: an event id, --dead, or --key/--since/--until');
-    const range: EventSelection = {
+    const range: EventFilter = {
       key: values.key,
       since: values.since === undefined ? undefined : isoTime('--since', values.since),
       until: values.until === undefined ? undefined : isoTime('--until', values.until),
@@ -52,16 +53,15 @@ not run again. An event being processed right now is never touched.`,
         io.out(`re-queued ${positionals[0]}; the app's worker runs it at its next sweep\n`);
         return;
       }
-      const ids = await db.ids({ ...range, statuses: values.dead ? ['dead'] : replayable(force) });
-      // One short transaction per batch of ids, so a big replay moves in visible steps and an
-      // interrupted one has re-queued exactly what it reported.
-      const progress = ProgressBar.for(io, 're-queued', ids.length);
-      let requeued = 0;
-      for (const batch of batches(ids)) {
-        requeued += await db.dispatch.replay({ eventIds: batch }, force);
-        progress.advance(batch.length);
-      }
-      progress.finish();
+      // The module's replay moves in short transactions of 500 events, so a big one advances in visible
+      // steps and an interrupted one has re-queued (and recorded) exactly what it reported.
+      let progress: ProgressBar | undefined;
+      const { requeued } = await db.replays.replay(values.dead ? { ...range, status: 'dead' } : range, {
+        force,
+        actor: 'cli',
+        progress: (batch, total) => (progress ??= ProgressBar.for(io, 're-queued', total)).advance(batch),
+      });
+      progress?.finish();
       io.out(`re-queued ${eventCount(requeued)}${requeued > 0 ? `; the app's worker runs ${requeued === 1 ? 'it' : 'them'} at its next sweep` : ''}\n`);
     } finally {
       await db.close();
@@ -69,16 +69,8 @@ not run again. An event being processed right now is never touched.`,
   },
 };
 
-/**
- * The statuses the module's replay takes (DispatchStore.replayCondition): never one being processed,
- * and without force not the finished ones either. It checks each event again as it re-queues it.
- */
-function replayable(force: boolean): readonly WebhookEventStatus[] {
-  return force ? WEBHOOK_EVENT_STATUSES.filter((status) => status !== 'processing') : ['failed', 'dead', 'pending'];
-}
-
 async function replayOne(db: StoreConnection, eventId: string, force: boolean): Promise<void> {
-  if ((await db.dispatch.replay({ eventId }, force)) > 0) return;
+  if ((await db.replays.replay({ eventId }, { force, actor: 'cli' })).requeued > 0) return;
   // Nothing was re-queued: say why, so the operator knows what to do next.
   const row = await db.events.findOne({ where: { eventId }, select: { eventId: true, status: true } });
   if (!row) throw new CliFailure(`no stored event ${eventId}`);

@@ -40,10 +40,3 @@ export class ProgressBar {
     return `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${Math.floor(share * 100)}%`;
   }
 }
-
-/** `items` in batches of BATCH_SIZE. */
-export function batches<T>(items: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += BATCH_SIZE) result.push(items.slice(i, i + BATCH_SIZE));
-  return result;
-}

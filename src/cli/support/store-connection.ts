@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { And, DataSource, type DataSourceOptions, In, LessThan, MoreThan, MoreThanOrEqual, type FindOptionsWhere, type Repository } from 'typeorm';
 // The library's files, not its barrel: the barrel loads all of Nest, which would double the time
 // every command takes to start.
+import { ReplayStore } from '../../admin/replay-store';
 import { requireOptionalPeer } from '../../optional-peer';
-import { DispatchStore } from '../../store/dispatch-store';
 import { dialectOf, eventKeyMatching, SqlParams } from '../../store/sql-dialect';
 import { SUMMARY_COLUMNS, WebhookEventEntity, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { HandlerRunEntity } from '../../store/handler-run.entity';
@@ -33,13 +33,13 @@ export interface EventSelection {
  */
 export class StoreConnection {
   readonly events: Repository<WebhookEventEntity>;
-  /** The module's own dispatch SQL (replay), on this connection. */
-  readonly dispatch: DispatchStore;
+  /** The module's own replay (with its history), on this connection. */
+  readonly replays: ReplayStore;
 
   private constructor(readonly dataSource: DataSource) {
     this.events = dataSource.getRepository(WebhookEventEntity);
     // Generous: an operator waits for a batch of 500 replays on a busy database, not Omise.
-    this.dispatch = new DispatchStore(dataSource, 30_000);
+    this.replays = new ReplayStore(dataSource, 30_000);
   }
 
   /** `--database-url`, else DATABASE_URL (the environment includes the working directory's `.env`). */
@@ -70,12 +70,6 @@ export class StoreConnection {
 
   close(): Promise<void> {
     return this.dataSource.destroy();
-  }
-
-  /** Ids of the selected events, oldest first. */
-  async ids(selection: EventSelection): Promise<string[]> {
-    const rows = await this.events.find({ where: where(selection), select: { eventId: true }, order: { receivedAt: 'ASC', eventId: 'ASC' } });
-    return rows.map((row) => row.eventId);
   }
 
   count(selection: EventSelection): Promise<number> {
@@ -109,9 +103,9 @@ export class StoreConnection {
   }
 
   /**
-   * Deletes up to `limit` selected events and their handler runs, in one transaction; returns how many
-   * events went. Runs are deleted only once their event is gone, so an event whose status changed
-   * meanwhile keeps its history.
+   * Deletes up to `limit` selected events, their handler runs and replay history, in one transaction;
+   * returns how many events went. Runs are deleted only once their event is gone, so an event whose
+   * status changed meanwhile keeps its history.
    */
   async deleteSome(selection: EventSelection, limit: number): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
@@ -119,12 +113,15 @@ export class StoreConnection {
       const ids = (await events.find({ where: where(selection), select: { eventId: true }, take: limit })).map((row) => row.eventId);
       if (ids.length === 0) return 0;
       const deleted = await events.delete({ ...where(selection), eventId: In(ids) });
-      const p = new SqlParams(dialectOf(this.dataSource));
-      await manager.query(
-        `DELETE FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(ids)}) ` +
-          'AND NOT EXISTS (SELECT 1 FROM omise_webhook_events e WHERE e.event_id = omise_webhook_handler_runs.event_id)',
-        p.values,
-      );
+      // The replay history of the events goes with them; the replays' own rows (who, when, how many) stay.
+      for (const table of ['omise_webhook_handler_runs', 'omise_webhook_replayed_events', 'omise_webhook_replayed_runs']) {
+        const p = new SqlParams(dialectOf(this.dataSource));
+        await manager.query(
+          `DELETE FROM ${table} WHERE event_id IN (${p.list(ids)}) ` +
+            `AND NOT EXISTS (SELECT 1 FROM omise_webhook_events e WHERE e.event_id = ${table}.event_id)`,
+          p.values,
+        );
+      }
       return deleted.affected ?? ids.length;
     });
   }
