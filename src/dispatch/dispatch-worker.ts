@@ -20,6 +20,11 @@ interface Waiting {
 const MAX_OUTCOMES_PER_WRITE = 200;
 /** Outcome writes in flight at once: one being committed while the next batch gathers. */
 const MAX_WRITES_IN_FLIGHT = 2;
+/**
+ * How long the worker gathers intake's nudges before it claims: under load one claim then fetches the
+ * events of several deliveries instead of one claim (and its round trips) per delivery.
+ */
+const INTAKE_GATHER_MS = 5;
 
 /**
  * Delivers stored events to their `@OnEvent` handlers, durably: claims rows under a lease, runs the
@@ -55,6 +60,9 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   private sweepTimer?: NodeJS.Timeout;
   private claiming = false;
   private claimAgain = false;
+  /** Whether the next claim looks at retries and expired leases too, not only new events. */
+  private claimAll = false;
+  private intakeTimer?: NodeJS.Timeout;
   private stopped = true;
   private lastSweepAt?: number;
 
@@ -82,14 +90,22 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     return this.stopped || this.lastSweepAt === undefined ? undefined : Date.now() - this.lastSweepAt;
   }
 
-  /** Called by intake once an event is committed; the worker reads it back from the table. */
+  /** Called by intake once an event is committed; the worker reads it back from the table, soon. */
   dispatch(): void {
-    this.nudge();
+    if (this.stopped || this.intakeTimer) return;
+    this.intakeTimer = setTimeout(() => {
+      this.intakeTimer = undefined;
+      this.nudge('new');
+    }, INTAKE_GATHER_MS);
   }
 
-  /** Claims whatever is due, now; coalesces calls that arrive while a claim is under way. */
-  nudge(): void {
+  /**
+   * Claims what is due, now: `all` (the sweep, a replay) looks at retries and expired leases too,
+   * `new` only at the events intake stored. Coalesces calls that arrive while a claim is under way.
+   */
+  nudge(which: 'all' | 'new' = 'all'): void {
     if (this.stopped) return;
+    if (which === 'all') this.claimAll = true;
     if (this.claiming) {
       this.claimAgain = true;
       return;
@@ -103,7 +119,14 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   /** Resolves when nothing is running, waiting or unwritten in this instance (for tests and shutdown). */
   async idle(): Promise<void> {
     // Waiting (claimed-ahead) events count only while they can still start: after shutdown they never will.
-    while (this.running.size > 0 || this.claiming || (!this.stopped && this.claimedAhead.length > 0) || this.outcomes.length > 0 || this.writes.size > 0) {
+    while (
+      this.running.size > 0 ||
+      this.claiming ||
+      this.intakeTimer !== undefined ||
+      (!this.stopped && this.claimedAhead.length > 0) ||
+      this.outcomes.length > 0 ||
+      this.writes.size > 0
+    ) {
       await Promise.race([...this.running.values(), ...this.writes, new Promise((resolve) => setImmediate(resolve))]);
     }
   }
@@ -115,8 +138,10 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       if (wanted <= 0) return; // a finishing event nudges again
       let claimed: ClaimedEvent[];
       let succeeded: Map<string, Set<string>>;
+      const newOnly = !this.claimAll;
+      this.claimAll = false;
       try {
-        claimed = await this.store.claim(this.workerId, wanted, this.config.dispatch.leaseMs);
+        claimed = await this.store.claim(this.workerId, wanted, this.config.dispatch.leaseMs, { newOnly });
         this.telemetry.claimed(claimed.length);
         succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
       } catch (error) {
@@ -145,7 +170,8 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
         .finally(() => {
           this.running.delete(row.eventId);
           this.startClaimed();
-          this.nudge();
+          // Refill in bulk once half the claimed-ahead events have started, not one claim per event.
+          if (this.claimedAhead.length < this.config.dispatch.concurrency / 2) this.nudge('new');
         });
       this.running.set(row.eventId, run);
     }
@@ -267,6 +293,8 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sweepTimer);
+    clearTimeout(this.intakeTimer);
+    this.intakeTimer = undefined;
     // Claimed but not started: not started now either; released below with whatever overruns.
     this.claimedAhead = [];
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.dispatch.shutdownTimeoutMs).unref());

@@ -60,12 +60,16 @@ export class DispatchStore {
     this.dialect = dialectOf(dataSource);
   }
 
-  async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<ClaimedEvent[]> {
+  /**
+   * Claims up to `limit` due events. `newOnly`: only `pending` ones (what intake has just stored);
+   * otherwise retries that came due and expired leases too, as the sweep wants.
+   */
+  async claim(workerId: string, limit: number, leaseMs: number, options: { newOnly?: boolean } = {}, now = new Date()): Promise<ClaimedEvent[]> {
     return this.run('claiming events', async (runner) => {
       const claimed: ClaimedEvent[] = [];
       // One branch per status, each an ordered range of one index, so a claim reads only due rows however
       // many processed ones the table keeps. New events first; retries and expired leases are rarer.
-      for (const branch of CLAIM_BRANCHES) {
+      for (const branch of options.newOnly ? CLAIM_BRANCHES.slice(0, 1) : CLAIM_BRANCHES) {
         if (claimed.length >= limit) break;
         claimed.push(...(await this.claimBranch(runner, branch, workerId, limit - claimed.length, leaseMs, now)));
       }
