@@ -1,151 +1,148 @@
 /**
- * `npm run bench`: the webhook app against a bare node:http + pg receiver, on the same PostgreSQL,
- * the same payloads and the same load generator, in one run of about two minutes.
+ * `npm run bench`: the whole demo app, its domain handlers running, against a bare node:http + pg
+ * receiver (bench/baseline-receiver.ts), on the same PostgreSQL, with the same charge.create and
+ * charge.complete payloads, loaded by one generator in a process of its own. About ten minutes.
  *
- *   a. durable-intake throughput, a distinct signed event per request (autocannon, 100 connections)
- *   b. latency at a steady 500 req/s (open-loop pacer; autocannon overallRate shown beside it)
- *   c. duplicate storm: 100 ids × 20 concurrent identical deliveries
- *   d. bad-signature rejections per second
- *   e. acknowledged-but-missing rows over everything acknowledged in a–c
- *   f. memory of the app process (VmRSS / VmHWM)
- *   g. drain rate: 20,000 events stored straight in the table, dispatched to one no-op `@OnEvent('**')`
- *      by the module's worker in a small host of its own (bench/drain-app.ts), once per
- *      `dispatch.concurrency` in BENCH_DRAIN_CONCURRENCY; held against the max intake rate of a.
+ *   0. the generator's ceiling: each load shape against a server that answers 200 without work
+ *   1. rounds (BENCH_ROUNDS, default 3), the order of the servers rotated each round:
+ *      - max durable intake, closed loop: the app (its worker draining meanwhile), the app on a table
+ *        that already holds 1,000,000 events, the split deployment (web + worker processes), the
+ *        baseline; CPU per event counted until each app's backlog is drained (intake + dispatch)
+ *      - a steady 500 req/s, open loop: p50/p99 and the event loop's delay (perf_hooks) in each server
+ *      - bad-signature rejections
+ *   2. duplicate storm, and every acknowledged id looked up in its table
+ *   3. drain of a 20,000-event backlog by the demo's worker entry, domain handlers (BENCH_ROUNDS times)
+ *   4. a CPU profile of the app at max load: self time by package and module folder
  *
- * Runs compiled (`npm run build` first; `npm run bench` does both) so the app is measured as it would
- * be deployed: `node build/demo/main.js`, no ts-node compiler in its memory or its startup.
+ * Figures are medians of per-round ratios (app ÷ the baseline of the same round). The machine is
+ * shared: every phase records the CPU each party took and what other processes took meanwhile, and a
+ * phase that came within 80 % of the generator's ceiling is flagged.
  *
  * Env (all optional): BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_DB
- * (default bench_omise; dropped and recreated, and BENCH_DB_drain for g), BENCH_SECONDS (length of each
- * timed phase, default 10), BENCH_DRAIN_EVENTS (default 20000), BENCH_DRAIN_CONCURRENCY (comma-separated
- * `dispatch.concurrency` values, default "8,32"; the first is held to the target; `32:32` also sets the
- * drain app's pg pool size), BENCH_DRAIN_MAX_SEC (cap per drain run, default 60).
+ * (prefix of the databases it drops and recreates, default bench_omise), BENCH_SECONDS (each timed
+ * phase, default 8), BENCH_ROUNDS (default 3), BENCH_HISTORY_ROWS (default 1000000), BENCH_DRAIN_EVENTS
+ * (default 20000).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
-import { migrate, runDrain, seedBacklog, type DrainRun } from './support/drain';
-import { runDuplicateStorm, runFixed, runIntake, runPaced, type LoadRun, type PacedRun, type StormRun } from './support/load';
+import { migrate, runDrain, seedBacklog, seedHistory, type DrainRun } from './support/drain';
+import { LoadGenerator, type LoadJob, type ResultOf } from './support/generator';
+import type { LoadRun, PacedRun, StormRun } from './support/load';
+import type { LoopDelay } from './support/loop-probe';
 import { OmiseEventFactory } from './support/omise-events';
 import {
+  ask,
   cpuSecondsOf,
   freePort,
   killAllOnExit,
-  machineBusySeconds,
   logTail,
+  machineBusySeconds,
   memoryOf,
-  postgresCpuSeconds,
+  postgresCpuByPid,
+  postgresCpuBetween,
   startServer,
   stopAll,
+  stopServer,
   waitUntilListening,
   type Server,
-  type ShutdownOutcome,
 } from './support/processes';
+import { profileShares, type ProfileShare } from './support/profile';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BENCH_DB = process.env.BENCH_DB ?? 'bench_omise';
-const PHASE_SEC = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SEC = Math.min(3, PHASE_SEC);
-const CONNECTIONS = 100;
+const DB_PREFIX = process.env.BENCH_DB ?? 'bench_omise';
+const PHASE_SEC = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
+const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 20_000);
+const WARMUP_SEC = 3;
+const BAD_SIGNATURE_SEC = 5;
+/** As the issue's outside harness: 50 connections, one request in flight on each. */
+const CONNECTIONS = 50;
 const STEADY_RATE = 500;
 const STORM_IDS = 100;
 const STORM_COPIES = 20;
+/** How long an app may take to work off a phase's backlog before the bench goes on without it. */
+const BACKLOG_MAX_SEC = 120;
 const WEBHOOK_PATH = '/webhooks/omise'; // the module's default; the baseline answers on any path
-const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 20_000);
-/** `concurrency` or `concurrency:poolMax`; the first entry is the one held to the target. */
-const DRAIN_CONFIGS = (process.env.BENCH_DRAIN_CONCURRENCY ?? '8,32')
-  .split(',')
-  .map((entry) => entry.trim())
-  .filter((entry) => entry !== '')
-  .map((entry) => {
-    const [concurrency, poolMax] = entry.split(':').map(Number);
-    if (!Number.isInteger(concurrency) || concurrency <= 0 || (poolMax !== undefined && !(Number.isInteger(poolMax) && poolMax > 0))) {
-      throw new Error(`BENCH_DRAIN_CONCURRENCY: "${entry}" is not N or N:POOL`);
-    }
-    return { concurrency, poolMax };
-  });
-/** How often the drain's end is looked for: the drain time is late by up to this (plus the count query). */
-const DRAIN_POLL_MS = 100;
-const DRAIN_MAX_SEC = Number(process.env.BENCH_DRAIN_MAX_SEC ?? 60);
-const DRAIN_STALL_SEC = 15;
+/** A phase whose request rate came this close to the generator's ceiling measured the generator. */
+const CEILING_SHARE = 0.8;
+const NOISE_CORES = 0.25;
 
-/** What the figures are held to. Reported, never enforced: a miss does not fail the run. */
+/** The issue's targets. Reported, never enforced: a miss does not fail the run. */
 const TARGETS = {
   intakeRatioMin: 1.0,
   p99RatioMax: 1.5,
-  missingMax: 0,
-  appPeakRssMbMax: 150,
-  /** g: the worker at its default concurrency must keep up with the fastest intake (a). */
-  drainToIntakeMin: 1.0,
+  p50RatioMax: 2.0,
+  drainRatioMin: 1.0,
+  cpuRatioMax: 2.0,
+  badSignatureRatioMin: 0.5,
+  peakRssMbMax: 150,
+  historyRatioMin: 0.9,
+  loopP99MsMax: 20,
 };
 
-type TargetKey = 'app' | 'baseline';
+type TargetName = 'app' | 'history' | 'split' | 'baseline';
 
+/** One system under test: its processes (the first takes the requests), its database, its table. */
 interface Target {
-  key: TargetKey;
+  name: TargetName;
+  label: string;
   url: string;
-  server: Server;
+  processes: Server[];
+  db: Pool;
   table: string;
-  /** Every event id either server answered 2xx, over all scenarios. */
+  /** Whether stored events wait for a worker (the app's shapes) or are done once stored (the baseline). */
+  dispatches: boolean;
   acknowledged: Set<string>;
-  rssMaxSampledMb: number;
-  rssAfterBootMb: number;
 }
 
-/** Where the CPU went during a phase, in cores (CPU seconds per wall second; the machine has cpus().length). */
-interface PhaseResources {
+interface Resources {
+  wallSec: number;
+  /** CPU seconds of the target's own processes, over the phase (and its backlog, where counted). */
+  serverCpuSec: number;
   serverCores: number;
   postgresCores: number;
   generatorCores: number;
-  /** Everything else that ran on the machine meanwhile (other people's tests, …): noise in the figures. */
+  /** Everything else that ran on the machine meanwhile (other people's work): noise in the figures. */
   otherCores: number;
-  serverRssAfterMb: number;
-}
-type Measured<T> = T & { resources: PhaseResources };
-
-interface TargetResults {
-  warmup: Measured<LoadRun>;
-  intake: Measured<LoadRun>;
-  steadyPaced: Measured<PacedRun>;
-  steadyAutocannon: Measured<LoadRun>;
-  duplicateStorm: Measured<StormRun> & { rowsStored: number };
-  badSignature: Measured<LoadRun> & { rejectionsPerSec: number; rowsStored: number };
-  durability: { acknowledgedIds: number; rowsFound: number; missing: number };
-  memory: { rssAfterBootMb: number; rssMaxSampledMb: number; peakMb: number; rssAtEndMb: number };
-  /** Rows per `status` at the end, where the table has that column (the app's dispatch state). */
-  rowsByStatus?: Record<string, number>;
 }
 
-/** Runs one phase against one server and records the CPU each party used meanwhile. */
-async function measured<T extends object>(server: Server, run: () => Promise<T>): Promise<Measured<T>> {
-  const serverStart = cpuSecondsOf(server.pid);
-  const postgresStart = postgresCpuSeconds();
-  const generatorStart = process.cpuUsage();
-  const machineStart = machineBusySeconds();
-  const wallStart = performance.now();
-  const result = await run();
-  const wallSec = (performance.now() - wallStart) / 1000;
-  const generator = process.cpuUsage(generatorStart);
-  const serverCores = (cpuSecondsOf(server.pid) - serverStart) / wallSec;
-  const postgresCores = (postgresCpuSeconds() - postgresStart) / wallSec;
-  const generatorCores = (generator.user + generator.system) / 1e6 / wallSec;
-  const machineCores = (machineBusySeconds() - machineStart) / wallSec;
-  const resources: PhaseResources = {
-    serverCores,
-    postgresCores,
-    generatorCores,
-    otherCores: Math.max(0, machineCores - serverCores - postgresCores - generatorCores),
-    serverRssAfterMb: memoryOf(server.pid)?.rssMb ?? NaN,
-  };
-  return { ...result, resources };
+interface PhaseRecord<R> {
+  round: number;
+  target: TargetName;
+  run: R;
+  /** During the load only. */
+  resources: Resources;
+  /** From the load's start until the target's backlog was empty (dispatching targets), else = resources. */
+  withBacklog: Resources & { backlogSec: number; events: number; cpuMsPerEvent: number };
+  loop?: LoopDelay;
+  /** Answered requests per second over the generator's ceiling for this load shape (closed loop only). */
+  ofCeiling?: number;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+function median(values: number[]): number {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return NaN;
+  const middle = Math.floor(finite.length / 2);
+  return finite.length % 2 === 1 ? finite[middle] : (finite[middle - 1] + finite[middle]) / 2;
 }
 
 function repoRoot(): string {
-  // build/bench/ when compiled, bench/ under ts-node: the root is the nearest folder with package.json.
+  // build/bench/ when compiled: the root is the nearest folder with package.json.
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
@@ -155,11 +152,7 @@ function repoRoot(): string {
   return dir;
 }
 
-function progress(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
-}
-
-async function recreateDatabase(name = BENCH_DB): Promise<{ url: string; serverVersion: string }> {
+async function recreateDatabase(name: string): Promise<{ url: string; serverVersion: string }> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB must be a plain identifier, got "${name}"`);
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -176,442 +169,495 @@ async function recreateDatabase(name = BENCH_DB): Promise<{ url: string; serverV
   }
 }
 
+/** CPU counters of everything the bench can tell apart, read at once. */
+interface Snapshot {
+  at: number;
+  server: number;
+  postgres: Map<number, number>;
+  generator: number;
+  machine: number;
+}
+
+function snapshot(processes: Server[], generator: LoadGenerator): Snapshot {
+  return {
+    at: performance.now(),
+    server: processes.reduce((sum, server) => sum + cpuSecondsOf(server.pid), 0),
+    postgres: postgresCpuByPid(),
+    generator: cpuSecondsOf(generator.pid),
+    machine: machineBusySeconds(),
+  };
+}
+
+function resourcesBetween(start: Snapshot, end: Snapshot): Resources {
+  const wallSec = (end.at - start.at) / 1000;
+  const server = end.server - start.server;
+  const postgres = postgresCpuBetween(start.postgres, end.postgres);
+  const generator = end.generator - start.generator;
+  return {
+    wallSec,
+    serverCpuSec: server,
+    serverCores: server / wallSec,
+    postgresCores: postgres / wallSec,
+    generatorCores: generator / wallSec,
+    otherCores: Math.max(0, (end.machine - start.machine - server - postgres - generator) / wallSec),
+  };
+}
+
+async function unfinished(target: Target): Promise<number> {
+  if (!target.dispatches) return 0;
+  const { rows } = await target.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM omise_webhook_events WHERE status IN ('pending', 'processing', 'failed')",
+  );
+  return rows[0].n;
+}
+
+class Bench {
+  readonly phases: { intake: PhaseRecord<LoadRun>[]; steady: PhaseRecord<PacedRun>[]; badSignature: PhaseRecord<LoadRun>[] } = {
+    intake: [],
+    steady: [],
+    badSignature: [],
+  };
+  ceiling: Partial<Record<'intake' | 'badSignature', LoadRun>> = {};
+  private readonly rss = new Map<number, number>();
+  private readonly sampler: NodeJS.Timeout;
+
+  constructor(
+    readonly generator: LoadGenerator,
+    readonly targets: Target[],
+  ) {
+    // VmHWM gives each process's true peak; sampled VmRSS shows whether the peak is held or transient.
+    this.sampler = setInterval(() => {
+      for (const target of targets) for (const server of target.processes) this.rss.set(server.pid, Math.max(this.rss.get(server.pid) ?? 0, memoryOf(server.pid)?.rssMb ?? 0));
+    }, 250);
+    this.sampler.unref();
+  }
+
+  target(name: TargetName): Target {
+    const found = this.targets.find((target) => target.name === name);
+    if (!found) throw new Error(`no target ${name}`);
+    return found;
+  }
+
+  sampledRssMb(server: Server): number {
+    return this.rss.get(server.pid) ?? NaN;
+  }
+
+  stopSampling(): void {
+    clearInterval(this.sampler);
+  }
+
+  /**
+   * One load job against one target: CPU of every party over the load, the event loop's delay in the
+   * process taking requests, then (for a dispatching target) CPU until its backlog is worked off, so
+   * that CPU per event covers intake and dispatch.
+   */
+  async phase<J extends LoadJob>(round: number, target: Target, job: J): Promise<PhaseRecord<ResultOf<J>>> {
+    // Flush dirty pages first so one target's checkpoint does not land in the next one's measurement.
+    await target.db.query('CHECKPOINT');
+    const front = target.processes[0];
+    await ask(front, { type: 'loop-reset' }, 'loop-reset-done');
+    const start = snapshot(target.processes, this.generator);
+    const { result, acknowledged } = await this.generator.run(job);
+    const end = snapshot(target.processes, this.generator);
+    const loop = (await ask<{ delay: LoopDelay }>(front, { type: 'loop-read' }, 'loop'))?.delay;
+    for (const id of acknowledged) target.acknowledged.add(id);
+    let last = end;
+    const drainStart = performance.now();
+    while ((await unfinished(target)) > 0 && performance.now() - drainStart < BACKLOG_MAX_SEC * 1000) {
+      await sleep(100);
+      last = snapshot(target.processes, this.generator);
+    }
+    const backlogSec = (last.at - end.at) / 1000;
+    const withBacklog = resourcesBetween(start, last);
+    const events = 'ok2xx' in result ? result.ok2xx : 0;
+    const answered = 'timeouts' in result ? result.requests - result.errors - result.timeouts : NaN;
+    const ceiling = job.type === 'intake' || job.type === 'badSignature' ? this.ceiling[job.type] : undefined;
+    return {
+      round,
+      target: target.name,
+      run: result,
+      resources: resourcesBetween(start, end),
+      withBacklog: { ...withBacklog, backlogSec, events, cpuMsPerEvent: (withBacklog.serverCpuSec * 1000) / events },
+      loop,
+      ofCeiling: ceiling ? answered / result.durationSec / ((ceiling.requests - ceiling.errors - ceiling.timeouts) / ceiling.durationSec) : undefined,
+    };
+  }
+}
+
 async function main(): Promise<void> {
   killAllOnExit();
   const root = repoRoot();
-  const appEntry = join(root, 'build', 'demo', 'main.js');
-  const baselineEntry = join(root, 'build', 'bench', 'baseline-receiver.js');
-  const drainEntry = join(root, 'build', 'bench', 'drain-app.js');
-  for (const entry of [appEntry, baselineEntry, drainEntry]) {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (or \`npm run bench\`, which does)`);
-  }
+  const entry = (path: string): string => {
+    const file = join(root, 'build', path);
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build:demo\` (or \`npm run bench\`, which does)`);
+    return file;
+  };
+  const appEntry = entry('demo/main.js');
+  const workerEntry = entry('demo/worker.js');
+  const baselineEntry = entry('bench/baseline-receiver.js');
+  const nullEntry = entry('bench/null-receiver.js');
+  const probe = entry('bench/support/loop-probe.js');
   const startedAt = Date.now();
   const secret = randomBytes(32).toString('base64');
-  const factory = new OmiseEventFactory(root, secret);
+  const runTag = randomBytes(4).toString('hex');
+  const factory = new OmiseEventFactory(root, secret, runTag);
   const logDir = mkdtempSync(join(tmpdir(), 'omise-bench-'));
+  const generator = LoadGenerator.start(entry('bench/support/generator.js'), { root, secret, runTag });
+  const baseEnv = { OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production' };
+  const probed = { ipc: true, nodeArgs: ['--require', probe] };
+  progress(`server logs in ${logDir}; load generator pid ${generator.pid}`);
 
-  const database = await recreateDatabase();
-  progress(`database ${BENCH_DB} recreated (PostgreSQL ${database.serverVersion}); server logs in ${logDir}`);
-  const env = { DATABASE_URL: database.url, OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production' };
-  const [appPort, baselinePort] = [await freePort(), await freePort()];
-  const appServer = startServer('app', appEntry, appPort, env, join(logDir, 'app.log'));
-  const baselineServer = startServer('baseline', baselineEntry, baselinePort, env, join(logDir, 'baseline.log'));
-  const bootStart = Date.now();
-  await Promise.all([waitUntilListening(appServer), waitUntilListening(baselineServer)]);
-  progress(`both servers listening after ${Date.now() - bootStart} ms (app pid ${appServer.pid}, baseline pid ${baselineServer.pid})`);
+  // 0. The generator's ceiling, before anything else runs.
+  const nullServer = startServer('null', nullEntry, await freePort(), {}, join(logDir, 'null.log'));
+  await waitUntilListening(nullServer);
+  const nullUrl = `http://127.0.0.1:${nullServer.port}${WEBHOOK_PATH}`;
+  const ceiling: Bench['ceiling'] = {};
+  ceiling.intake = (await generator.run({ type: 'intake', url: nullUrl, label: 'ceiling', connections: CONNECTIONS, durationSec: PHASE_SEC })).result;
+  ceiling.badSignature = (await generator.run({ type: 'badSignature', url: nullUrl, label: 'ceilingbad', connections: CONNECTIONS, durationSec: BAD_SIGNATURE_SEC })).result;
+  await stopServer(nullServer);
+  progress(`generator ceiling: ${fmt(ceiling.intake.requests / ceiling.intake.durationSec, 0)} signed events/s, ${fmt(ceiling.badSignature.requests / ceiling.badSignature.durationSec, 0)} fixed requests/s`);
 
-  const target = (key: TargetKey, server: Server, table: string): Target => ({
-    key,
-    url: `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`,
-    server,
+  // The databases: one per target, so each backlog and each table is its own.
+  const databases = {
+    baseline: await recreateDatabase(`${DB_PREFIX}_baseline`),
+    app: await recreateDatabase(`${DB_PREFIX}_app`),
+    history: await recreateDatabase(`${DB_PREFIX}_history`),
+    split: await recreateDatabase(`${DB_PREFIX}_split`),
+  };
+  const serverVersion = databases.baseline.serverVersion;
+  await migrate(databases.history.url);
+  {
+    const db = new Pool({ connectionString: databases.history.url, max: 1 });
+    progress(`storing ${HISTORY_ROWS} processed events in ${DB_PREFIX}_history`);
+    const seconds = await seedHistory(db, HISTORY_ROWS);
+    await db.end();
+    progress(`   done in ${fmt(seconds, 1)} s`);
+  }
+
+  const start = async (name: string, script: string, url: string, env: NodeJS.ProcessEnv = {}): Promise<Server> => {
+    const server = startServer(name, script, await freePort(), { ...baseEnv, DATABASE_URL: url, ...env }, join(logDir, `${name}.log`), probed);
+    return server;
+  };
+  const baseline = await start('baseline', baselineEntry, databases.baseline.url);
+  const app = await start('app', appEntry, databases.app.url);
+  const history = await start('history', appEntry, databases.history.url);
+  const splitWeb = await start('split-web', appEntry, databases.split.url, { OMISE_WEBHOOK_DISPATCH: 'off' });
+  await Promise.all([baseline, app, history, splitWeb].map((server) => waitUntilListening(server)));
+  // The worker after the web instance has migrated the database.
+  const splitWorker = await start('split-worker', workerEntry, databases.split.url);
+
+  const target = (name: TargetName, label: string, processes: Server[], url: string, table: string, dispatches: boolean): Target => ({
+    name,
+    label,
+    url: `http://127.0.0.1:${processes[0].port}${WEBHOOK_PATH}`,
+    processes,
+    db: new Pool({ connectionString: url, max: 2 }),
     table,
+    dispatches,
     acknowledged: new Set(),
-    rssAfterBootMb: memoryOf(server.pid)?.rssMb ?? NaN,
-    rssMaxSampledMb: 0,
   });
-  const targets = [target('app', appServer, 'omise_webhook_events'), target('baseline', baselineServer, 'baseline_events')];
+  const targets: Target[] = [
+    target('app', 'app (one process)', [app], databases.app.url, 'omise_webhook_events', true),
+    target('history', `app, ${HISTORY_ROWS / 1e6}M rows stored`, [history], databases.history.url, 'omise_webhook_events', true),
+    target('split', 'split (web + worker)', [splitWeb, splitWorker], databases.split.url, 'omise_webhook_events', true),
+    target('baseline', 'bare receiver', [baseline], databases.baseline.url, 'baseline_events', false),
+  ];
+  const bench = new Bench(generator, targets);
+  bench.ceiling = ceiling;
 
-  // VmHWM gives the true peak; sampling VmRSS as well shows whether the peak is held or transient.
-  const sampler = setInterval(() => {
-    for (const t of targets) t.rssMaxSampledMb = Math.max(t.rssMaxSampledMb, memoryOf(t.server.pid)?.rssMb ?? 0);
-  }, 250);
-  sampler.unref();
-
-  const db = new Pool({ connectionString: database.url, max: 2 });
-  const rowsWithPrefix = async (t: Target, prefix: string): Promise<number> =>
-    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE starts_with(event_id, $1)`, [prefix])).rows[0].n;
-  // Flush dirty pages between runs so one server's checkpoint does not land in the other's measurement.
-  const quiesce = async (): Promise<void> => {
-    await db.query('CHECKPOINT');
-  };
-
-  // How far the app's dispatch worker is behind intake, if its table has a status column.
-  const rowsByStatus = async (table: string): Promise<Record<string, number> | undefined> => {
-    const { rows: columns } = await db.query('SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', [table, 'status']);
-    if (columns.length === 0) return undefined;
-    const { rows } = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${table} GROUP BY status ORDER BY status`);
-    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
-  };
-
-  const partial: Record<TargetKey, Partial<TargetResults>> = { app: {}, baseline: {} };
-  let shutdown: Record<string, ShutdownOutcome> = {};
+  const drains: DrainRun[] = [];
+  let profile: { busyMs: number; shares: ProfileShare[]; events: number } | undefined;
+  const storms: Record<string, StormRun & { rowsStored: number }> = {};
+  const durability: Record<string, { acknowledged: number; missing: number }> = {};
+  const memory: Record<string, { peakMb: number; sampledMaxMb: number }> = {};
   try {
     for (const t of targets) {
-      // One delivery first: a wrong secret or path should stop the run, not produce 10 s of 401s.
-      const smoke = await runDuplicateStorm({ url: t.url, factory, label: `smoke${t.key}`, distinctIds: 1, copiesPerId: 1, acknowledged: t.acknowledged });
-      if (smoke.ok2xx !== 1) {
-        throw new Error(`${t.key}: a correctly signed delivery was not accepted (${JSON.stringify(smoke.statusCodes)}):\n${logTail(t.server)}`);
+      // One delivery first: a wrong secret or path should stop the run, not produce seconds of 401s.
+      const smoke = await generator.run({ type: 'storm', url: t.url, label: `smoke${t.name}`, distinctIds: 1, copiesPerId: 1 });
+      if (smoke.result.ok2xx !== 1) throw new Error(`${t.name}: a signed delivery was not accepted (${JSON.stringify(smoke.result.statusCodes)}):\n${logTail(t.processes[0])}`);
+      progress(`warm-up ${t.label} (${WARMUP_SEC} s)`);
+      await bench.phase(0, t, { type: 'intake', url: t.url, label: `w${t.name}`, connections: CONNECTIONS, durationSec: WARMUP_SEC });
+    }
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Rotated each round: no target always goes first, or always follows the same one.
+      const rotate = <T>(list: T[]): T[] => list.map((_, i) => list[(i + round - 1) % list.length]);
+      for (const t of rotate(targets)) {
+        const record = await bench.phase(round, t, { type: 'intake', url: t.url, label: `a${round}${t.name}`, connections: CONNECTIONS, durationSec: PHASE_SEC });
+        bench.phases.intake.push(record);
+        progress(
+          `round ${round} max intake  ${t.label.padEnd(24)} ${fmt(record.run.okPerSec, 0).padStart(5)} stored/s, non-2xx ${record.run.non2xx}, ` +
+            `backlog drained in ${fmt(record.withBacklog.backlogSec, 1)} s, ${fmt(record.withBacklog.cpuMsPerEvent, 2)} CPU ms/event, ` +
+            `other CPU ${fmt(record.resources.otherCores, 2)}`,
+        );
+      }
+      for (const t of rotate(targets.filter((t) => t.name !== 'history'))) {
+        const record = await bench.phase(round, t, {
+          type: 'paced',
+          url: t.url,
+          label: `b${round}${t.name}`,
+          ratePerSec: STEADY_RATE,
+          durationSec: PHASE_SEC,
+          maxSockets: 200,
+        });
+        bench.phases.steady.push(record);
+        progress(
+          `round ${round} ${STEADY_RATE} req/s    ${t.label.padEnd(24)} p50 ${fmt(record.run.latencyMs.p50, 1)} ms, p99 ${fmt(record.run.latencyMs.p99, 1)} ms, ` +
+            `loop delay p99 ${fmt(record.loop?.p99Ms, 1)} ms, ${fmt(record.withBacklog.cpuMsPerEvent, 2)} CPU ms/event, other CPU ${fmt(record.resources.otherCores, 2)}`,
+        );
+      }
+      for (const t of rotate(targets.filter((t) => t.name === 'app' || t.name === 'baseline'))) {
+        const record = await bench.phase(round, t, { type: 'badSignature', url: t.url, label: `d${round}${t.name}`, connections: CONNECTIONS, durationSec: BAD_SIGNATURE_SEC });
+        bench.phases.badSignature.push(record);
+        progress(`round ${round} bad signature ${t.label.padEnd(22)} ${fmt((record.run.statusCodes['401'] ?? 0) / record.run.durationSec, 0)} 401/s`);
       }
     }
 
-    for (const t of targets) {
-      progress(`warm-up ${t.key} (${WARMUP_SEC} s)`);
-      partial[t.key].warmup = await measured(t.server, () =>
-        runIntake({ url: t.url, factory, label: `w${t.key}`, connections: CONNECTIONS, durationSec: WARMUP_SEC, acknowledged: t.acknowledged }),
-      );
-    }
-
-    for (const t of targets) {
-      await quiesce();
-      progress(`a. intake throughput ${t.key} (${CONNECTIONS} connections, ${PHASE_SEC} s)`);
-      const run = await measured(t.server, () =>
-        runIntake({ url: t.url, factory, label: `a${t.key}`, connections: CONNECTIONS, durationSec: PHASE_SEC, acknowledged: t.acknowledged }),
-      );
-      partial[t.key].intake = run;
-      progress(
-        `   ${fmt(run.okPerSec, 0)} acknowledged req/s, non-2xx ${run.non2xx}, errors ${run.errors}, timeouts ${run.timeouts}; ` +
-          `CPU cores: server ${fmt(run.resources.serverCores, 2)}, postgres ${fmt(run.resources.postgresCores, 2)}, generator ${fmt(run.resources.generatorCores, 2)}, other ${fmt(run.resources.otherCores, 2)}`,
-      );
-    }
-
-    for (const t of targets) {
-      await quiesce();
-      progress(`b. latency ${t.key} at a steady ${STEADY_RATE} req/s, open loop (${PHASE_SEC} s)`);
-      const run = await measured(t.server, () =>
-        runPaced({ url: t.url, factory, label: `b${t.key}`, ratePerSec: STEADY_RATE, durationSec: PHASE_SEC, maxSockets: CONNECTIONS, acknowledged: t.acknowledged }),
-      );
-      partial[t.key].steadyPaced = run;
-      progress(`   p50 ${fmt(run.latencyMs.p50, 2)} ms, p99 ${fmt(run.latencyMs.p99, 2)} ms, achieved ${fmt(run.achievedRate, 0)} req/s; other CPU ${fmt(run.resources.otherCores, 2)}`);
+    for (const t of targets.filter((t) => t.name === 'app' || t.name === 'baseline')) {
+      const { result, acknowledged } = await generator.run({ type: 'storm', url: t.url, label: `c${t.name}`, distinctIds: STORM_IDS, copiesPerId: STORM_COPIES });
+      for (const id of acknowledged) t.acknowledged.add(id);
+      const rows = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE starts_with(event_id, $1)`, [factory.idPrefix(`c${t.name}`)])).rows[0].n;
+      storms[t.name] = { ...result, rowsStored: rows };
     }
     for (const t of targets) {
-      await quiesce();
-      progress(`b'. latency ${t.key} with autocannon overallRate ${STEADY_RATE} (${PHASE_SEC} s)`);
-      const run = await measured(t.server, () =>
-        runIntake({ url: t.url, factory, label: `r${t.key}`, connections: CONNECTIONS, durationSec: PHASE_SEC, overallRate: STEADY_RATE, acknowledged: t.acknowledged }),
-      );
-      partial[t.key].steadyAutocannon = run;
-      progress(`   p50 ${fmt(run.latencyMs.p50, 2)} ms, p99 ${fmt(run.latencyMs.p99, 2)} ms`);
-    }
-
-    for (const t of targets) {
-      await quiesce();
-      progress(`c. duplicate storm ${t.key} (${STORM_IDS} ids × ${STORM_COPIES} concurrent copies)`);
-      const label = `c${t.key}`;
-      const run = await measured(t.server, () =>
-        runDuplicateStorm({ url: t.url, factory, label, distinctIds: STORM_IDS, copiesPerId: STORM_COPIES, acknowledged: t.acknowledged }),
-      );
-      partial[t.key].duplicateStorm = { ...run, rowsStored: await rowsWithPrefix(t, factory.idPrefix(label)) };
-    }
-
-    for (const t of targets) {
-      await quiesce();
-      progress(`d. bad signatures ${t.key} (${CONNECTIONS} connections, ${PHASE_SEC} s)`);
-      const delivery = factory.wronglySigned(factory.nextId(`d${t.key}`));
-      const run = await measured(t.server, () => runFixed(t.url, delivery, CONNECTIONS, PHASE_SEC));
-      const rows = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE event_id = $1`, [delivery.id])).rows[0].n;
-      const rejectionsPerSec = (run.statusCodes['401'] ?? 0) / run.durationSec;
-      partial[t.key].badSignature = { ...run, rejectionsPerSec, rowsStored: rows };
-      progress(`   ${fmt(rejectionsPerSec, 0)} rejections/s; CPU cores: server ${fmt(run.resources.serverCores, 2)}`);
-    }
-
-    for (const t of targets) {
-      // e. Every id the server said 2xx to must have its row: a 2xx is a promise the event is stored.
+      // A 2xx is a promise that the event is stored: every acknowledged id must have its row.
       const ids = [...t.acknowledged];
-      const found = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE event_id = ANY($1::text[])`, [ids])).rows[0].n;
-      partial[t.key].durability = { acknowledgedIds: ids.length, rowsFound: found, missing: ids.length - found };
-      // f. Memory, read while the process is still up.
-      const end = memoryOf(t.server.pid);
-      partial[t.key].memory = {
-        rssAfterBootMb: t.rssAfterBootMb,
-        rssMaxSampledMb: Math.max(t.rssMaxSampledMb, end?.rssMb ?? 0),
-        peakMb: end?.peakMb ?? NaN,
-        rssAtEndMb: end?.rssMb ?? NaN,
-      };
-      partial[t.key].rowsByStatus = await rowsByStatus(t.table);
+      const found = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE event_id = ANY($1::text[])`, [ids])).rows[0].n;
+      durability[t.name] = { acknowledged: ids.length, missing: ids.length - found };
+      for (const server of t.processes) memory[server.name] = { peakMb: memoryOf(server.pid)?.peakMb ?? NaN, sampledMaxMb: bench.sampledRssMb(server) };
     }
   } finally {
-    clearInterval(sampler);
-    await db.end();
-    // Stopped here, under the figures, to also see how each takes SIGTERM after the load.
-    shutdown = await stopAll();
+    bench.stopSampling();
+    await stopAll();
   }
 
-  const results = { app: partial.app as TargetResults, baseline: partial.baseline as TargetResults };
-  // g. After the intake servers are gone, so the drain has the machine and PostgreSQL to itself.
-  const drain = await drainPhase(factory, secret, logDir, results.app.intake.okPerSec);
-  const verdicts = judge(results, drain);
-  const report = {
+  try {
+    // 3. The drain, with the intake servers gone: the worker has the machine and PostgreSQL to itself.
+    const drainDb = await recreateDatabase(`${DB_PREFIX}_drain`);
+    await migrate(drainDb.url);
+    const db = new Pool({ connectionString: drainDb.url, max: 2 });
+    for (let round = 1; round <= ROUNDS; round++) {
+      await db.query('TRUNCATE charges');
+      const seeded = await seedBacklog(db, factory, DRAIN_EVENTS, String(round));
+      const run = await runDrain({
+        label: `drain${round}`,
+        entry: workerEntry,
+        env: { ...baseEnv, DATABASE_URL: drainDb.url },
+        logPath: join(logDir, `drain${round}.log`),
+        db,
+        events: DRAIN_EVENTS,
+        maxSec: 180,
+      });
+      drains.push(run);
+      progress(
+        `drain ${round}: ${run.outcome}, ${run.drained} events in ${fmt(run.drainSec, 1)} s = ${fmt(run.eventsPerSec, 0)}/s (seeded in ${fmt(seeded, 1)} s), ` +
+          `${fmt(run.resources.cpuMsPerEvent, 2)} CPU ms/event, ${run.chargeRows} charges written, other CPU ${fmt(run.resources.otherCores, 2)}`,
+      );
+    }
+    await db.end();
+
+    // 4. A CPU profile of the app at max load, on a fresh database (the profiler costs a few percent).
+    const profileDb = await recreateDatabase(`${DB_PREFIX}_profile`);
+    const profileDir = mkdtempSync(join(tmpdir(), 'omise-bench-profile-'));
+    const profiled = startServer('profiled', appEntry, await freePort(), { ...baseEnv, DATABASE_URL: profileDb.url }, join(logDir, 'profiled.log'), {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
+    await waitUntilListening(profiled);
+    const profiledUrl = `http://127.0.0.1:${profiled.port}${WEBHOOK_PATH}`;
+    const profiledDb = new Pool({ connectionString: profileDb.url, max: 1 });
+    const profiledTarget: Target = { name: 'app', label: 'profiled', url: profiledUrl, processes: [profiled], db: profiledDb, table: 'omise_webhook_events', dispatches: true, acknowledged: new Set() };
+    const loadStart = performance.now();
+    const { result } = await generator.run({ type: 'intake', url: profiledUrl, label: 'profile', connections: CONNECTIONS, durationSec: PHASE_SEC });
+    while ((await unfinished(profiledTarget)) > 0) await sleep(100);
+    await profiledDb.end();
+    await stopServer(profiled, 15_000);
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file) profile = { ...profileShares(join(profileDir, file), performance.now() - loadStart), events: result.ok2xx };
+    progress(`profile of ${result.ok2xx} events written to ${profileDir}`);
+  } finally {
+    generator.stop();
+    await stopAll();
+  }
+
+  const report = buildReport(bench, drains, storms, durability, memory, profile);
+  const results = {
     meta: {
       date: new Date(startedAt).toISOString(),
       runtimeSec: Math.round((Date.now() - startedAt) / 1000),
       node: process.version,
       cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-      postgres: database.serverVersion,
+      postgres: serverVersion,
       commit: gitCommit(root),
-      payloadBytes: Buffer.byteLength(factory.body(factory.nextId('size'))),
-      settings: {
-        phaseSec: PHASE_SEC,
-        warmupSec: WARMUP_SEC,
-        connections: CONNECTIONS,
-        steadyRate: STEADY_RATE,
-        stormIds: STORM_IDS,
-        stormCopies: STORM_COPIES,
-        drainEvents: DRAIN_EVENTS,
-        drainConfigs: DRAIN_CONFIGS,
-        drainPollMs: DRAIN_POLL_MS,
-        drainMaxSec: DRAIN_MAX_SEC,
-      },
-      note: 'Load generator, both servers and PostgreSQL share the same machine; compare ratios, not absolutes across machines.',
+      payloadBytes: [Buffer.byteLength(factory.body(factory.nextId('size'))), Buffer.byteLength(factory.body(factory.nextId('size')))],
+      settings: { phaseSec: PHASE_SEC, rounds: ROUNDS, connections: CONNECTIONS, steadyRate: STEADY_RATE, historyRows: HISTORY_ROWS, drainEvents: DRAIN_EVENTS },
     },
     targets: TARGETS,
-    verdicts,
-    results,
-    drain,
-    shutdown,
+    verdicts: report.verdicts,
+    ceiling,
+    phases: bench.phases,
+    storms,
+    durability,
+    memory,
+    drains,
+    profile,
   };
   const resultsPath = join(root, 'bench', 'results.json');
-  writeFileSync(resultsPath, JSON.stringify(report, null, 2) + '\n');
-  printTable(results, verdicts);
-  printDrain(drain);
-  if (results.app.rowsByStatus) {
-    const statuses = Object.entries(results.app.rowsByStatus).map(([status, n]) => `${status} ${n}`).join(', ');
-    process.stdout.write(`\napp rows by dispatch status at the end: ${statuses}\n`);
-  }
-  for (const key of ['app', 'baseline'] as const) {
-    const r = results[key];
-    const phases = { warmup: r.warmup, a: r.intake, b: r.steadyPaced, "b'": r.steadyAutocannon, c: r.duplicateStorm, d: r.badSignature };
-    const after = Object.entries(phases).map(([name, phase]) => `${name} ${fmt(phase.resources.serverRssAfterMb, 0)}`);
-    process.stdout.write(`${key} RSS (MB) after each phase: ${after.join(', ')}\n`);
-  }
-  const disturbed = noisyPhases(results, drain);
-  if (disturbed.length > 0) {
-    process.stdout.write(
-      `\nwarning: other processes used CPU during ${disturbed.join(', ')} (cores): this machine has ${cpus().length}, ` +
-        'so those figures are pessimistic; rerun on a quiet machine to compare with confidence.\n',
-    );
-  }
-  for (const [name, outcome] of Object.entries(shutdown)) {
-    process.stdout.write(`${name} shutdown after SIGTERM: ${outcome.ended} in ${outcome.ms} ms${outcome.killed ? ' (SIGKILLed after the grace period)' : ''}\n`);
-  }
-  process.stdout.write(`\nfull results: ${resultsPath} (runtime ${report.meta.runtimeSec} s)\n`);
+  writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(report.text);
+  process.stdout.write(`\nfull results: ${resultsPath} (runtime ${results.meta.runtimeSec} s)\n`);
 }
 
 interface Verdict {
   name: string;
-  value: number;
+  app: string;
+  baseline: string;
+  /** Per-round ratios and their median; the median is judged. */
+  ratio: string;
   target: string;
-  met: boolean;
+  met: boolean | undefined;
 }
 
-function judge(r: Record<TargetKey, TargetResults>, drain: DrainResults): Verdict[] {
-  const intakeRatio = r.app.intake.okPerSec / r.baseline.intake.okPerSec;
-  const p99Ratio = r.app.steadyPaced.latencyMs.p99 / r.baseline.steadyPaced.latencyMs.p99;
-  const held = drain.runs[0];
-  const drainRatio = held && 'eventsPerSec' in held ? held.eventsPerSec / drain.intakePerSec : NaN;
-  return [
-    { name: 'intake throughput, app/baseline', value: intakeRatio, target: `≥ ${TARGETS.intakeRatioMin}×`, met: intakeRatio >= TARGETS.intakeRatioMin },
-    { name: 'p99 at 500 req/s, app/baseline', value: p99Ratio, target: `≤ ${TARGETS.p99RatioMax}×`, met: p99Ratio <= TARGETS.p99RatioMax },
-    { name: 'acknowledged but missing rows (app)', value: r.app.durability.missing, target: `= ${TARGETS.missingMax}`, met: r.app.durability.missing <= TARGETS.missingMax },
-    { name: 'peak RSS of the app (MB)', value: r.app.memory.peakMb, target: `≤ ${TARGETS.appPeakRssMbMax} MB`, met: r.app.memory.peakMb <= TARGETS.appPeakRssMbMax },
+function buildReport(
+  bench: Bench,
+  drains: DrainRun[],
+  storms: Record<string, StormRun & { rowsStored: number }>,
+  durability: Record<string, { acknowledged: number; missing: number }>,
+  memory: Record<string, { peakMb: number; sampledMaxMb: number }>,
+  profile: { busyMs: number; shares: ProfileShare[]; events: number } | undefined,
+): { text: string; verdicts: Verdict[] } {
+  const { intake, steady, badSignature } = bench.phases;
+  const of = <R>(records: PhaseRecord<R>[], name: TargetName): PhaseRecord<R>[] => records.filter((record) => record.target === name);
+  /** Per round: value(target) ÷ value(the other target) of the same round. */
+  const pairs = <R>(records: PhaseRecord<R>[], name: TargetName, against: TargetName, value: (record: PhaseRecord<R>) => number): number[] =>
+    of(records, name).map((record) => {
+      const other = records.find((candidate) => candidate.round === record.round && candidate.target === against);
+      return other ? value(record) / value(other) : NaN;
+    });
+  const med = <R>(records: PhaseRecord<R>[], name: TargetName, value: (record: PhaseRecord<R>) => number): number => median(of(records, name).map(value));
+  const ratioText = (ratios: number[]): string => `${fmt(median(ratios), 2)}× (${ratios.map((r) => fmt(r, 2)).join(', ')})`;
+
+  const stored = (record: PhaseRecord<LoadRun>): number => record.run.okPerSec;
+  const p50 = (record: PhaseRecord<PacedRun>): number => record.run.latencyMs.p50;
+  const p99 = (record: PhaseRecord<PacedRun>): number => record.run.latencyMs.p99;
+  const cpu = (record: PhaseRecord<LoadRun>): number => record.withBacklog.cpuMsPerEvent;
+  const rejections = (record: PhaseRecord<LoadRun>): number => (record.run.statusCodes['401'] ?? 0) / record.run.durationSec;
+  const baselineIntake = med(intake, 'baseline', stored);
+  const drainRate = median(drains.map((run) => run.eventsPerSec));
+  const drainRatios = drains.map((run) => run.eventsPerSec / baselineIntake);
+  const appPeak = memory.app?.peakMb ?? NaN;
+  const loopP99 = med(steady, 'app', (record) => record.loop?.p99Ms ?? NaN);
+
+  const row = (name: string, app: number, baseline: number, ratios: number[], target: string, met: (ratio: number) => boolean, digits = 0): Verdict => ({
+    name,
+    app: fmt(app, digits),
+    baseline: fmt(baseline, digits),
+    ratio: ratioText(ratios),
+    target,
+    met: Number.isFinite(median(ratios)) ? met(median(ratios)) : false,
+  });
+  const verdicts: Verdict[] = [
+    row('max durable intake, worker draining (stored/s)', med(intake, 'app', stored), baselineIntake, pairs(intake, 'app', 'baseline', stored), `≥ ${TARGETS.intakeRatioMin}×`, (r) => r >= TARGETS.intakeRatioMin),
+    row(`p99 at a steady ${STEADY_RATE} req/s (ms)`, med(steady, 'app', p99), med(steady, 'baseline', p99), pairs(steady, 'app', 'baseline', p99), `≤ ${TARGETS.p99RatioMax}×`, (r) => r <= TARGETS.p99RatioMax, 1),
+    row(`p50 at a steady ${STEADY_RATE} req/s (ms)`, med(steady, 'app', p50), med(steady, 'baseline', p50), pairs(steady, 'app', 'baseline', p50), `≤ ${TARGETS.p50RatioMax}×`, (r) => r <= TARGETS.p50RatioMax, 2),
+    row(`drain of ${DRAIN_EVENTS} events, domain handlers (events/s)`, drainRate, baselineIntake, drainRatios, `≥ ${TARGETS.drainRatioMin}× baseline intake`, (r) => r >= TARGETS.drainRatioMin),
+    row('CPU per event at max load, intake + dispatch (ms)', med(intake, 'app', cpu), med(intake, 'baseline', cpu), pairs(intake, 'app', 'baseline', cpu), `≤ ${TARGETS.cpuRatioMax}×`, (r) => r <= TARGETS.cpuRatioMax, 2),
+    row('bad-signature rejections (401/s)', med(badSignature, 'app', rejections), med(badSignature, 'baseline', rejections), pairs(badSignature, 'app', 'baseline', rejections), `≥ ${TARGETS.badSignatureRatioMin}×`, (r) => r >= TARGETS.badSignatureRatioMin),
     {
-      name: `drain rate (concurrency ${held?.concurrency ?? '?'}) / max intake (a)`,
-      value: drainRatio,
-      target: `≥ ${TARGETS.drainToIntakeMin}×`,
-      // A capped or stalled drain did not empty the backlog: missed, whatever rate it reached.
-      met: drainRatio >= TARGETS.drainToIntakeMin && held !== undefined && 'outcome' in held && held.outcome === 'drained',
+      name: 'peak RSS of the app, VmHWM (MB)',
+      app: fmt(appPeak, 0),
+      baseline: fmt(memory.baseline?.peakMb, 0),
+      ratio: '',
+      target: `≤ ${TARGETS.peakRssMbMax} MB`,
+      met: appPeak <= TARGETS.peakRssMbMax,
     },
+    row(`max intake with ${HISTORY_ROWS} rows stored ÷ empty table`, med(intake, 'history', stored), med(intake, 'app', stored), pairs(intake, 'history', 'app', stored), `≥ ${TARGETS.historyRatioMin}×`, (r) => r >= TARGETS.historyRatioMin),
+    {
+      name: `event-loop delay p99 at ${STEADY_RATE} req/s (ms)`,
+      app: fmt(loopP99, 1),
+      baseline: fmt(med(steady, 'baseline', (record) => record.loop?.p99Ms ?? NaN), 1),
+      ratio: of(steady, 'app').map((record) => fmt(record.loop?.p99Ms, 1)).join(', '),
+      target: `≤ ${TARGETS.loopP99MsMax} ms`,
+      met: loopP99 <= TARGETS.loopP99MsMax,
+    },
+    // The split deployment, reported beside the one-process default.
+    row('split: max durable intake (stored/s)', med(intake, 'split', stored), baselineIntake, pairs(intake, 'split', 'baseline', stored), 'reported', () => true),
+    row(`split: p99 at ${STEADY_RATE} req/s (ms)`, med(steady, 'split', p99), med(steady, 'baseline', p99), pairs(steady, 'split', 'baseline', p99), 'reported', () => true, 1),
+    row('split: CPU per event, web + worker (ms)', med(intake, 'split', cpu), med(intake, 'baseline', cpu), pairs(intake, 'split', 'baseline', cpu), 'reported', () => true, 2),
   ];
-}
+  for (const verdict of verdicts) if (verdict.target === 'reported') verdict.met = undefined;
 
-function cpuMsPerRequest(run: Measured<LoadRun>): number {
-  return ((run.resources.serverCores + run.resources.postgresCores) * 1000) / run.okPerSec;
-}
-
-/** Phases during which something other than the bench, the server and PostgreSQL used ≥ 0.25 cores. */
-function noisyPhases(r: Record<TargetKey, TargetResults>, drain: DrainResults): string[] {
-  const noisy: string[] = [];
-  for (const key of ['app', 'baseline'] as const) {
-    const phases = { a: r[key].intake, b: r[key].steadyPaced, "b'": r[key].steadyAutocannon, c: r[key].duplicateStorm, d: r[key].badSignature };
-    for (const [name, phase] of Object.entries(phases)) {
-      if (phase.resources.otherCores >= 0.25) noisy.push(`${name} ${key} ${fmt(phase.resources.otherCores, 2)}`);
-    }
-  }
-  for (const run of drain.runs) {
-    if ('resources' in run && run.resources.otherCores >= 0.25) noisy.push(`g drain c${run.concurrency} ${fmt(run.resources.otherCores, 2)}`);
-  }
-  return noisy;
-}
-
-function fmt(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
-}
-
-function printTable(r: Record<TargetKey, TargetResults>, verdicts: Verdict[]): void {
-  const mark = (met: boolean): string => (met ? 'MET' : 'MISSED');
-  const [intake, p99, missing, rss] = verdicts;
-  // [metric, app, baseline, ratio digits (undefined: no ratio), target, verdict]
-  const rows: Array<[string, number, number, number | undefined, string, string]> = [
-    ['a. intake, acknowledged req/s', r.app.intake.okPerSec, r.baseline.intake.okPerSec, 2, intake.target, mark(intake.met)],
-    ['   non-2xx responses', r.app.intake.non2xx, r.baseline.intake.non2xx, undefined, '0', ''],
-    ['   errors + timeouts', r.app.intake.errors + r.app.intake.timeouts, r.baseline.intake.errors + r.baseline.intake.timeouts, undefined, '0', ''],
-    ['   latency p99 under max load (ms)', r.app.intake.latencyMs.p99, r.baseline.intake.latencyMs.p99, 2, '', ''],
-    ['   CPU cores: server', r.app.intake.resources.serverCores, r.baseline.intake.resources.serverCores, 2, '', ''],
-    ['   CPU cores: postgres', r.app.intake.resources.postgresCores, r.baseline.intake.resources.postgresCores, 2, '', ''],
-    ['   CPU cores: load generator', r.app.intake.resources.generatorCores, r.baseline.intake.resources.generatorCores, 2, '', ''],
-    ['   CPU cores: other processes', r.app.intake.resources.otherCores, r.baseline.intake.resources.otherCores, undefined, '≈ 0', ''],
-    // Cost per acknowledged event: unlike req/s, barely moved by whatever else shares the machine.
-    ['   CPU ms/request: server + postgres', cpuMsPerRequest(r.app.intake), cpuMsPerRequest(r.baseline.intake), 2, '', ''],
-    [`b. p50 @ ${STEADY_RATE} req/s open loop (ms)`, r.app.steadyPaced.latencyMs.p50, r.baseline.steadyPaced.latencyMs.p50, 2, '', ''],
-    [`   p99 @ ${STEADY_RATE} req/s open loop (ms)`, r.app.steadyPaced.latencyMs.p99, r.baseline.steadyPaced.latencyMs.p99, 2, p99.target, mark(p99.met)],
-    ['   achieved rate (req/s)', r.app.steadyPaced.achievedRate, r.baseline.steadyPaced.achievedRate, undefined, `${STEADY_RATE}`, ''],
-    [`b'. p50 autocannon overallRate (ms)`, r.app.steadyAutocannon.latencyMs.p50, r.baseline.steadyAutocannon.latencyMs.p50, 2, 'bursty', ''],
-    [`    p99 autocannon overallRate (ms)`, r.app.steadyAutocannon.latencyMs.p99, r.baseline.steadyAutocannon.latencyMs.p99, 2, 'bursty', ''],
-    [`c. storm: rows stored (${STORM_IDS} ids)`, r.app.duplicateStorm.rowsStored, r.baseline.duplicateStorm.rowsStored, undefined, `= ${STORM_IDS}`, ''],
-    [`   2xx of ${STORM_IDS * STORM_COPIES} deliveries`, r.app.duplicateStorm.ok2xx, r.baseline.duplicateStorm.ok2xx, undefined, `= ${STORM_IDS * STORM_COPIES}`, ''],
-    ['   answered duplicate:false', r.app.duplicateStorm.storedAnswers, r.baseline.duplicateStorm.storedAnswers, undefined, `= ${STORM_IDS}`, ''],
-    ['   storm wall time (s)', r.app.duplicateStorm.durationSec, r.baseline.duplicateStorm.durationSec, 2, '', ''],
-    ['d. bad-signature 401/s', r.app.badSignature.rejectionsPerSec, r.baseline.badSignature.rejectionsPerSec, 2, '', ''],
-    ['   non-401 answers', r.app.badSignature.requests - (r.app.badSignature.statusCodes['401'] ?? 0), r.baseline.badSignature.requests - (r.baseline.badSignature.statusCodes['401'] ?? 0), undefined, '0', ''],
-    ['e. acknowledged ids (all scenarios)', r.app.durability.acknowledgedIds, r.baseline.durability.acknowledgedIds, undefined, '', ''],
-    ['   acknowledged but missing rows', r.app.durability.missing, r.baseline.durability.missing, undefined, missing.target, mark(missing.met)],
-    ['f. RSS after boot (MB)', r.app.memory.rssAfterBootMb, r.baseline.memory.rssAfterBootMb, 2, '', ''],
-    ['   peak RSS, VmHWM (MB)', r.app.memory.peakMb, r.baseline.memory.peakMb, 2, rss.target, mark(rss.met)],
-    ['   RSS at end (MB)', r.app.memory.rssAtEndMb, r.baseline.memory.rssAtEndMb, 2, '', ''],
-  ];
-  const header = ['metric', 'app', 'baseline', 'app/base', 'target', ''];
-  const cells = rows.map(([name, app, base, ratioDigits, target, verdict]) => {
-    const integral = Number.isInteger(app) && Number.isInteger(base);
-    const digits = integral ? 0 : 1;
-    return [name, fmt(app, digits), fmt(base, digits), ratioDigits === undefined ? '' : `${fmt(app / base, ratioDigits)}×`, target, verdict];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (row: string[]): string =>
-    row.map((cell, i) => (i === 0 || i >= 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
-  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of cells) process.stdout.write(`${line(row)}\n`);
-}
-
-type DrainAttempt = DrainRun | { concurrency: number; poolMax?: number; error: string };
-
-interface DrainResults {
-  events: number;
-  pollMs: number;
-  /** Scenario a of this run: acknowledged req/s at 100 connections. */
-  intakePerSec: number;
-  /** One per BENCH_DRAIN_CONCURRENCY entry, in order; the first is judged. */
-  runs: DrainAttempt[];
-}
-
-/**
- * g. Per configuration: empty the tables, store DRAIN_EVENTS pending events with SQL, start the drain
- * app, time it from its "ready" until nothing is pending/processing/failed. A failing configuration is
- * recorded and the others still run: the figures of a–f are not lost to a drain problem.
- */
-async function drainPhase(factory: OmiseEventFactory, secret: string, logDir: string, intakePerSec: number): Promise<DrainResults> {
-  const drainEntry = join(repoRoot(), 'build', 'bench', 'drain-app.js');
-  const runs: DrainAttempt[] = [];
-  const database = await recreateDatabase(`${BENCH_DB}_drain`);
-  await migrate(database.url);
-  const db = new Pool({ connectionString: database.url, max: 2 });
-  try {
-    for (const [index, config] of DRAIN_CONFIGS.entries()) {
-      const label = `drain-c${config.concurrency}${config.poolMax ? `-pool${config.poolMax}` : ''}`;
-      try {
-        const seedSec = await seedBacklog(db, factory, DRAIN_EVENTS, `${index}`);
-        progress(
-          `g. drain ${DRAIN_EVENTS} stored events, dispatch.concurrency ${config.concurrency}, pool ${config.poolMax ?? 'default'} ` +
-            `(seeded in ${fmt(seedSec, 1)} s; log ${label}.log)`,
-        );
-        const run = await runDrain({
-          label,
-          entry: drainEntry,
-          env: { DATABASE_URL: database.url, OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production' },
-          logPath: join(logDir, `${label}.log`),
-          db,
-          events: DRAIN_EVENTS,
-          concurrency: config.concurrency,
-          poolMax: config.poolMax,
-          pollMs: DRAIN_POLL_MS,
-          maxSec: DRAIN_MAX_SEC,
-          stallSec: DRAIN_STALL_SEC,
-        });
-        runs.push(run);
-        progress(
-          `   ${run.outcome}: ${run.drained} events in ${fmt(run.drainSec, 2)} s = ${fmt(run.eventsPerSec, 0)} events/s ` +
-            `(${fmt(run.eventsPerSec / intakePerSec, 2)}× intake); CPU cores: app ${fmt(run.resources.serverCores, 2)}, ` +
-            `postgres ${fmt(run.resources.postgresCores, 2)}, other ${fmt(run.resources.otherCores, 2)}`,
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        progress(`   ${label} failed: ${message}`);
-        runs.push({ ...config, error: message });
-      }
-    }
-  } finally {
-    await db.end();
-  }
-  return { events: DRAIN_EVENTS, pollMs: DRAIN_POLL_MS, intakePerSec, runs };
-}
-
-function printDrain(drain: DrainResults): void {
-  const mark = (met: boolean): string => (met ? 'MET' : 'MISSED');
-  process.stdout.write(
-    `\ng. drain of ${drain.events} stored events, one no-op @OnEvent('**') handler, PostgreSQL; ` +
-      `max intake (a) ${fmt(drain.intakePerSec, 0)} req/s\n` +
-      `   drain time runs from the app's "ready" to the first poll (every ${drain.pollMs} ms) that finds nothing ` +
-      `pending/processing/failed: up to ~${drain.pollMs} ms late, so ≤ ${fmt((drain.pollMs / 1000 / 10) * 100, 0)}% low on a 10 s drain; ` +
-      `"by timestamps" is first → last processed_at of the rows, free of the poll.\n`,
+  const lines: string[] = [];
+  const table = (header: string[], rows: string[][], rightFrom = 1): void => {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells: string[]): string => cells.map((cell, i) => (i >= rightFrom && i < rightFrom + 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+    lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
+  };
+  lines.push('', `Targets: medians of ${ROUNDS} rounds; ratio = app ÷ the bare receiver of the same round (each round's ratio in brackets).`, '');
+  table(
+    ['figure', 'app', 'baseline', 'ratio (per round)', 'target', ''],
+    verdicts.map((v) => [v.name, v.app, v.baseline, v.ratio, v.target, v.met === undefined ? '' : v.met ? 'MET' : 'MISSED']),
   );
-  const header = ['concurrency', 'pool', 'outcome', 'time (s)', 'events/s', 'by timestamps', 'drain/intake', 'target', ''];
-  const cells = drain.runs.map((run, index) => {
-    const name = `${run.concurrency}${index === 0 ? ' (judged)' : ''}`;
-    const pool = String(run.poolMax ?? 'default (10)');
-    if ('error' in run) return [name, pool, 'error', '', '', '', '', `≥ ${TARGETS.drainToIntakeMin}×`, 'MISSED'];
-    const ratio = run.eventsPerSec / drain.intakePerSec;
-    return [
-      name,
-      pool,
-      run.outcome === 'drained' ? 'drained' : `${run.outcome} (${run.drained} done)`,
-      fmt(run.drainSec, 2),
-      fmt(run.eventsPerSec, 0),
-      fmt(run.eventsPerSecByTimestamps, 0),
-      `${fmt(ratio, 2)}×`,
-      `≥ ${TARGETS.drainToIntakeMin}×`,
-      mark(run.outcome === 'drained' && ratio >= TARGETS.drainToIntakeMin),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (row: string[]): string =>
-    row.map((cell, i) => (i >= 3 && i <= 6 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of cells) process.stdout.write(`${line(row)}\n`);
-  for (const run of drain.runs) {
-    if ('error' in run) {
-      process.stdout.write(`   concurrency ${run.concurrency}: ${run.error.split('\n')[0]}\n`);
-      continue;
-    }
-    process.stdout.write(`   concurrency ${run.concurrency}, pool ${run.poolMax}: ${describeProfile(run)}\n`);
-  }
-}
 
-/** Where a drain's time went, from the drain app's own timing of the worker's queries. */
-function describeProfile(run: DrainRun): string {
-  const q = run.profile?.queries;
-  if (!q) return 'no profile from the drain app';
-  const mean = (name: string): string => (q[name] && q[name].calls > 0 ? `${fmt(q[name].totalMs / q[name].calls, 2)} ms` : 'n/a');
-  const wallMs = run.drainSec * 1000;
-  // The worker claims one batch at a time and reads the succeeded handlers of the batch before the next
-  // claim: the share of the drain that loop was busy is how close it is to being the bottleneck.
-  const loopMs = (q.claim?.totalMs ?? 0) + (q.succeededHandlers?.totalMs ?? 0);
-  const rowsPerClaim = q.claim && q.claim.calls > 0 ? (q.claim.rows ?? 0) / q.claim.calls : NaN;
-  const pool = run.profile?.pool;
-  const perSecond = run.perSecond.slice(0, -1); // the last second is partial
-  return (
-    `claim ${mean('claim')} × ${q.claim?.calls ?? 0} (${fmt(rowsPerClaim, 1)} rows each), succeededHandlers ${mean('succeededHandlers')}, ` +
-    `recordHandlerRun ${mean('recordHandlerRun')}, finish ${mean('finish')} per call; claim loop busy ${fmt((loopMs / wallMs) * 100, 0)}% of the drain; ` +
-    (pool ? `pool ${pool.size}: ${fmt(pool.meanBusy, 1)} connections busy, ${fmt(pool.meanWaiting, 1)} waiting (mean); ` : '') +
-    `${fmt(run.database.commitsPerEvent, 2)} commits and ${fmt(run.database.walKbPerEvent, 1)} KB of WAL per event, ${fmt(run.database.walSyncsPerSec, 0)} WAL fsyncs/s; ` +
-    (perSecond.length > 0 ? `events/s per second ${Math.min(...perSecond)}–${Math.max(...perSecond)}; ` : '') +
-    `boot ${fmt(run.bootMs, 0)} ms`
-  );
+  lines.push('', 'Per phase (stored/s or latency; CPU cores of the target, PostgreSQL, generator, others; share of the generator ceiling):');
+  const phaseRows: string[][] = [];
+  for (const [kind, records] of [['max intake', intake], ['steady', steady], ['bad signature', badSignature]] as const) {
+    for (const record of records as Array<PhaseRecord<LoadRun | PacedRun>>) {
+      const r = record.resources;
+      const figure =
+        kind === 'steady'
+          ? `p50 ${fmt(record.run.latencyMs.p50, 1)} / p99 ${fmt(record.run.latencyMs.p99, 1)} ms`
+          : kind === 'bad signature'
+            ? `${fmt(rejections(record), 0)} 401/s`
+            : `${fmt(record.run.okPerSec, 0)} stored/s`;
+      phaseRows.push([
+        `${record.round}`,
+        kind,
+        record.target,
+        figure,
+        `${fmt(r.serverCores, 2)} / ${fmt(r.postgresCores, 2)} / ${fmt(r.generatorCores, 2)} / ${fmt(r.otherCores, 2)}`,
+        record.ofCeiling === undefined ? '' : `${fmt(record.ofCeiling * 100, 0)} %${record.ofCeiling >= CEILING_SHARE ? ' GENERATOR-BOUND' : ''}`,
+        r.otherCores >= NOISE_CORES ? 'disturbed' : '',
+        record.run.non2xx > 0 && kind !== 'bad signature' ? `${record.run.non2xx} non-2xx` : '',
+      ]);
+    }
+  }
+  table(['round', 'phase', 'target', 'figure', 'cores: server / pg / gen / other', 'of ceiling', '', ''], phaseRows, 99);
+
+  const ceilingIntake = bench.ceiling.intake;
+  if (ceilingIntake) lines.push('', `Generator ceiling (null server): ${fmt(ceilingIntake.requests / ceilingIntake.durationSec, 0)} signed events/s at ${CONNECTIONS} connections.`);
+  const disturbed = [...intake, ...steady, ...badSignature].filter((record) => record.resources.otherCores >= NOISE_CORES).length;
+  const bound = [...intake, ...badSignature].filter((record) => (record.ofCeiling ?? 0) >= CEILING_SHARE).length;
+  if (disturbed > 0) lines.push(`${disturbed} phase(s) ran while other processes took ≥ ${NOISE_CORES} cores: those figures are pessimistic.`);
+  if (bound > 0) lines.push(`${bound} phase(s) came within ${CEILING_SHARE * 100} % of the generator's ceiling: they measured the generator.`);
+
+  lines.push('', 'Correctness:');
+  for (const [name, storm] of Object.entries(storms)) {
+    lines.push(`  duplicate storm ${name}: ${storm.rowsStored} rows for ${STORM_IDS} ids, ${storm.ok2xx} of ${storm.requests} answered 2xx, ${storm.storedAnswers} answered as new`);
+  }
+  for (const [name, d] of Object.entries(durability)) lines.push(`  ${name}: ${d.missing} of ${d.acknowledged} acknowledged ids missing from the table`);
+  for (const run of drains) {
+    lines.push(
+      `  drain: ${run.outcome}, ${run.drained} events, ${run.chargeRows} charges written, ${run.handlerRunsRepeated} handler runs repeated, statuses ${JSON.stringify(run.rowsByStatus)}`,
+    );
+  }
+  lines.push('', 'Memory (MB): ' + Object.entries(memory).map(([name, m]) => `${name} peak ${fmt(m.peakMb, 0)} (sampled max ${fmt(m.sampledMaxMb, 0)})`).join(', '));
+
+  if (profile) {
+    lines.push('', `CPU profile of the app at max load: ${profile.events} events, ${fmt(profile.busyMs / profile.events, 3)} ms busy per event, self time by place:`);
+    table(
+      ['place', 'share', 'ms/event'],
+      profile.shares.slice(0, 14).map((share) => [share.place, `${fmt(share.share * 100, 1)} %`, fmt(share.ms / profile.events, 3)]),
+    );
+  }
+  return { text: lines.join('\n') + '\n', verdicts };
 }
 
 function gitCommit(root: string): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    // The app is built from the working tree: say so when src/ differs from the commit.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${commit} + uncommitted changes in src/` : commit;
+    // The app is built from the working tree: say so when src/ or demo/ differ from the commit.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'demo'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} + uncommitted changes` : commit;
   } catch {
     return 'unknown';
   }

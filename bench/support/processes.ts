@@ -18,8 +18,8 @@ const started: Server[] = [];
 
 /**
  * Starts `node script` with stdout and stderr in a log file (the app logs every refused request).
- * With `ipc`, the child also gets a message channel (`process.send`), for a server that has no port
- * to say it is ready on.
+ * With `ipc`, the child also gets a message channel (`process.send`), which the event-loop probe
+ * (loop-probe.ts, preloaded with `nodeArgs`) answers on.
  */
 export function startServer(
   name: string,
@@ -27,10 +27,10 @@ export function startServer(
   port: number,
   env: NodeJS.ProcessEnv,
   logPath: string,
-  options: { ipc?: boolean } = {},
+  options: { ipc?: boolean; nodeArgs?: string[] } = {},
 ): Server {
   const log = openSync(logPath, 'w');
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: options.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
   });
@@ -128,9 +128,9 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** CPU seconds used so far by all PostgreSQL server processes on this machine (backends, WAL writer, …). */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds used so far by each PostgreSQL server process on this machine (backends, WAL writer, …), by pid. */
+export function postgresCpuByPid(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
     try {
@@ -139,8 +139,19 @@ export function postgresCpuSeconds(): number {
       continue; // gone meanwhile
     }
     const seconds = cpuSecondsOf(Number(entry));
-    if (Number.isFinite(seconds)) total += seconds;
+    if (Number.isFinite(seconds)) byPid.set(Number(entry), seconds);
   }
+  return byPid;
+}
+
+/**
+ * PostgreSQL CPU seconds between two readings, process by process: one started meanwhile counts from
+ * zero. A backend that exited meanwhile (a closed connection, an autovacuum worker) takes its time with
+ * it, so this is a lower bound; subtracting sums instead can go negative.
+ */
+export function postgresCpuBetween(start: Map<number, number>, end: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of end) total += Math.max(0, seconds - (start.get(pid) ?? 0));
   return total;
 }
 
@@ -203,4 +214,22 @@ export function killAllOnExit(): void {
       void stopAll().finally(() => process.exit(130));
     });
   }
+}
+
+/** Sends `message` to the child and resolves with the first reply of type `replyType` (undefined after 5 s). */
+export function ask<T>(server: Server, message: { type: string }, replyType: string): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: { type?: string }): void => {
+      if (reply?.type !== replyType) return;
+      clearTimeout(timer);
+      server.child.off('message', onMessage);
+      resolve(reply as T);
+    };
+    const timer = setTimeout(() => {
+      server.child.off('message', onMessage);
+      resolve(undefined);
+    }, 5_000);
+    server.child.on('message', onMessage);
+    server.child.send(message);
+  });
 }
