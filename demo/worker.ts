@@ -10,6 +10,9 @@ import { AppModule } from './app.module';
 async function bootstrap(): Promise<void> {
   // This process exists to dispatch, whatever the web instances' setting says.
   process.env.OMISE_WEBHOOK_DISPATCH = 'on';
+  // Intake runs elsewhere and cannot nudge this worker: the sweep is how it finds new events, so it
+  // looks every second rather than every five (a claim that finds nothing is one index lookup).
+  process.env.OMISE_WEBHOOK_SWEEP_MS ||= '1000';
   const app = await NestFactory.createApplicationContext(AppModule, {
     logger: process.env.NODE_ENV === 'production' ? ['log', 'warn', 'error'] : undefined,
   });

@@ -139,8 +139,14 @@ class OrderPaidListener {
 /** The host's authentication: every route needs its API key, except the Omise webhook (signed instead). */
 @Injectable()
 class ApiKeyGuard implements CanActivate {
+  /** Webhook requests that reached the host's guards. */
+  static webhookRequests = 0;
+
   canActivate(context: ExecutionContext): boolean {
-    if (isOmiseWebhookRoute(context)) return true;
+    if (isOmiseWebhookRoute(context)) {
+      ApiKeyGuard.webhookRequests += 1;
+      return true;
+    }
     if (context.switchToHttp().getRequest<Request>().header('x-api-key') !== API_KEY) {
       throw new UnauthorizedException('Send x-api-key.');
     }
@@ -246,6 +252,15 @@ describeOnDatabases(['postgres'], 'WebhooksModule dropped into a host app on $na
     expect(response.status).toBe(status);
     expect(response.body).toEqual({ statusCode: status, reason, message: expect.any(String) });
     await expect(countStored(app.get(DataSource), event.id)).resolves.toBe(0);
+  });
+
+  it("answers a forged delivery before it reaches the host's guards; a signed one goes through them", async () => {
+    const before = ApiKeyGuard.webhookRequests;
+    const forged = await postOmiseEvent(app, buildOmiseEvent('charge.complete'), { secret: 'b3RoZXItc2VjcmV0LW5vdC1jb25maWd1cmVk', path: WEBHOOK_PATH });
+    expect(forged.status).toBe(401);
+    expect(ApiKeyGuard.webhookRequests).toBe(before);
+    await postOmiseEvent(app, buildOmiseEvent('charge.complete'), { secret: SECRET, path: WEBHOOK_PATH }).expect(200);
+    expect(ApiKeyGuard.webhookRequests).toBe(before + 1);
   });
 
   it('refuses an envelope the module cannot accept (400 invalid_event), which the host ValidationPipe does not touch', async () => {

@@ -21,10 +21,16 @@ const MAX_OUTCOMES_PER_WRITE = 200;
 /** Outcome writes in flight at once: one being committed while the next batch gathers. */
 const MAX_WRITES_IN_FLIGHT = 2;
 /**
+ * How long outcomes gather before they are written: at a few hundred events a second, events finish
+ * one at a time, and without a wait each would be a statement of its own. An outcome only records
+ * what already happened (the handlers' own writes are committed), so the wait delays no one.
+ */
+const OUTCOME_GATHER_MS = 10;
+/**
  * How long the worker gathers intake's nudges before it claims: under load one claim then fetches the
  * events of several deliveries instead of one claim (and its round trips) per delivery.
  */
-const INTAKE_GATHER_MS = 5;
+const INTAKE_GATHER_MS = 10;
 
 /**
  * Delivers stored events to their `@OnEvent` handlers, durably: claims rows under a lease, runs the
@@ -60,6 +66,13 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   private sweepTimer?: NodeJS.Timeout;
   private claiming = false;
   private claimAgain = false;
+  /**
+   * What the last claim says of the table: `full` (it got all it asked for: more are waiting), `some`
+   * (more may be: a partial claim can pass rows by, as MySQL's SKIP LOCKED skips rows whose index
+   * entries another transaction's update has locked), `none` (nothing was due, and nothing was being
+   * written that could have hidden a row).
+   */
+  private moreDue: 'full' | 'some' | 'none' = 'none';
   /** Whether the next claim looks at retries and expired leases too, not only new events. */
   private claimAll = false;
   private intakeTimer?: NodeJS.Timeout;
@@ -92,6 +105,11 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
 
   /** Called by intake once an event is committed; the worker reads it back from the table, soon. */
   dispatch(): void {
+    this.claimSoon();
+  }
+
+  /** A claim of new events in INTAKE_GATHER_MS, shared by every call until then. */
+  private claimSoon(): void {
     if (this.stopped || this.intakeTimer) return;
     this.intakeTimer = setTimeout(() => {
       this.intakeTimer = undefined;
@@ -113,6 +131,8 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     this.claiming = true;
     void this.claimLoop().finally(() => {
       this.claiming = false;
+      // A nudge that came after the loop's last look (a finishing event's refill, say) is not lost.
+      if (this.claimAgain) this.nudge('new');
     });
   }
 
@@ -135,11 +155,16 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     do {
       this.claimAgain = false;
       const wanted = 2 * this.config.dispatch.concurrency - this.running.size - this.claimedAhead.length;
-      if (wanted <= 0) return; // a finishing event nudges again
+      if (wanted <= 0) {
+        // No room now: what this nudge announced is claimed as soon as events finish.
+        this.moreDue = 'full';
+        return;
+      }
       let claimed: ClaimedEvent[];
       let succeeded: Map<string, Set<string>>;
       const newOnly = !this.claimAll;
       this.claimAll = false;
+      const writing = this.writes.size > 0;
       try {
         claimed = await this.store.claim(this.workerId, wanted, this.config.dispatch.leaseMs, { newOnly });
         this.telemetry.claimed(claimed.length);
@@ -154,7 +179,10 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       if (this.stopped) return;
       this.claimedAhead.push(...claimed.map((row) => ({ row, done: succeeded.get(row.eventId) ?? new Set<string>() })));
       this.startClaimed();
-      if (claimed.length === wanted) this.claimAgain = true;
+      // Even an empty claim is not sure while outcomes were being written: on MySQL their updates'
+      // locks can make SKIP LOCKED pass by due rows. The write's end looks again.
+      this.moreDue = claimed.length === wanted ? 'full' : claimed.length > 0 || writing ? 'some' : 'none';
+      if (this.moreDue === 'full') this.claimAgain = true;
     } while (this.claimAgain && !this.stopped);
   }
 
@@ -170,8 +198,14 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
         .finally(() => {
           this.running.delete(row.eventId);
           this.startClaimed();
-          // Refill in bulk once half the claimed-ahead events have started, not one claim per event.
-          if (this.claimedAhead.length < this.config.dispatch.concurrency / 2) this.nudge('new');
+          // Refill in bulk once half the claimed-ahead events have started, not one claim per event:
+          // at once behind a backlog, gathered with intake's nudges when the table may hold a few,
+          // not at all when it was empty (new events come with intake's nudge, the rest with the
+          // sweep). A claim per finished event was most of the queries at a few hundred events/s.
+          if (this.claimedAhead.length < this.config.dispatch.concurrency / 2) {
+            if (this.moreDue === 'full') this.nudge('new');
+            else if (this.moreDue === 'some') this.claimSoon();
+          }
         });
       this.running.set(row.eventId, run);
     }
@@ -261,18 +295,20 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
   private scheduleWrite(): void {
     if (this.writeScheduled || this.writes.size >= MAX_WRITES_IN_FLIGHT || this.outcomes.length === 0) return;
     this.writeScheduled = true;
-    // The outcomes of every event that finished in this turn of the event loop share one write.
-    setImmediate(() => {
+    // A full batch goes at once; a smaller one waits for the outcomes of the next few milliseconds.
+    const gather = this.outcomes.length >= MAX_OUTCOMES_PER_WRITE || this.stopped ? 0 : OUTCOME_GATHER_MS;
+    setTimeout(() => {
       this.writeScheduled = false;
       const batch = this.outcomes.splice(0, MAX_OUTCOMES_PER_WRITE);
       if (batch.length === 0) return;
       const write = this.write(batch).finally(() => {
         this.writes.delete(write);
         this.scheduleWrite();
+        if (this.moreDue === 'some') this.claimSoon();
       });
       this.writes.add(write);
       this.scheduleWrite();
-    });
+    }, gather);
   }
 
   private async write(batch: EventOutcome[]): Promise<void> {

@@ -1,41 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { WebhookTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.options';
+import { headerRefusal, type RawBodyRequest, tooLarge } from './delivery-headers';
 import { IntakeError } from './intake-error';
+import { OmiseSignatureGuard } from './omise-signature.guard';
 import { IntakeRefusals } from './refusals';
-
-/** What the reader leaves on the request for the guard: the exact bytes, and nothing parsed. */
-export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean };
-
-const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
-
-/**
- * What the headers alone say is wrong with a delivery, before any byte of the body is read: a content
- * type Omise does not send (415: JSON in UTF-8, not compressed), or a declared length over the limit
- * (413). Undefined when they are fine.
- */
-export function headerRefusal(req: IncomingMessage, maxBodyBytes: number): IntakeError | undefined {
-  const type = req.headers['content-type'] ?? '';
-  const charset = CHARSET.exec(type)?.[1].toLowerCase();
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (!JSON_MEDIA_TYPE.test(type) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') {
-    return new IntakeError('unsupported_media_type', 'Omise webhooks are sent as Content-Type: application/json, UTF-8, not compressed.');
-  }
-  if (Number(req.headers['content-length']) > maxBodyBytes) return tooLarge(maxBodyBytes);
-  return undefined;
-}
-
-export function tooLarge(maxBodyBytes: number): IntakeError {
-  return new IntakeError('payload_too_large', `The body exceeds the limit of ${maxBodyBytes} bytes.`);
-}
 
 /**
  * Reads the webhook route's body itself, ahead of the host's body parsers, so that:
  * - the body is parsed once, by the module, and only after its signature passed (a forged request
- *   costs an HMAC, never a JSON parse);
+ *   costs an HMAC, never a JSON parse, and is answered from here);
  * - whatever the host's parsers are (`rawBody` or not, `app.use(express.json())`, their limits and
  *   charsets), the route gets the exact bytes, and its refusals (415, 413) come in the module's
  *   `{statusCode, reason, message}` shape with the module's rate-limited log, never as an error page
@@ -54,6 +30,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
     private readonly refusals: IntakeRefusals,
     private readonly telemetry: WebhookTelemetry,
+    private readonly signature: OmiseSignatureGuard,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -106,6 +83,10 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
       req._body = true;
       req.body = undefined;
+      // Checked here, with the whole body read (the connection stays usable): a forged request is
+      // answered without going through Nest at all.
+      const forged = this.signature.refusalFor(req);
+      if (forged) return this.refusals.answer(res, forged);
       next();
     });
     // A client that goes away mid-body gets no answer; there is no one to read it.

@@ -17,7 +17,7 @@ import { EventConfirmation } from './event-confirmation';
 import { IntakeErrorFilter } from './intake-error.filter';
 import { IntakeInterceptor } from './intake.interceptor';
 import { OmiseSignatureGuard } from './omise-signature.guard';
-import type { RawBodyRequest } from './webhook-body';
+import type { RawBodyRequest } from './delivery-headers';
 
 /** Marks the webhook route; read it with {@link isOmiseWebhookRoute}. */
 const OMISE_WEBHOOK_ROUTE = 'omise-webhooks:route';
