@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the whole demo app, its domain handlers running, against a bare node:http + pg
  * receiver (bench/baseline-receiver.ts), on the same PostgreSQL, with the same charge.create and
- * charge.complete payloads, loaded by one generator in a process of its own. About ten minutes.
+ * charge.complete payloads, loaded by one generator in a process of its own. About six minutes.
  *
  *   0. the generator's ceiling: each load shape against a server that answers 200 without work
  *   1. rounds (BENCH_ROUNDS, default 3), the order of the servers rotated each round:
@@ -88,6 +88,7 @@ const TARGETS = {
 };
 
 type TargetName = 'app' | 'history' | 'split' | 'baseline';
+type Ceiling = Record<'intake' | 'badSignature', LoadRun>;
 
 /** One system under test: its processes (the first takes the requests), its database, its table. */
 interface Target {
@@ -124,6 +125,8 @@ interface PhaseRecord<R> {
   loop?: LoopDelay;
   /** Answered requests per second over the generator's ceiling for this load shape (closed loop only). */
   ofCeiling?: number;
+  /** Rows stored with the id of the wrongly signed event (bad-signature phases): must be 0. */
+  forgedRowsStored?: number;
 }
 
 function progress(message: string): void {
@@ -211,31 +214,35 @@ async function unfinished(target: Target): Promise<number> {
   return rows[0].n;
 }
 
+/** Polls until the target's worker has nothing left (or BACKLOG_MAX_SEC passed), calling `onPoll` after each wait. */
+async function backlogWorkedOff(target: Target, onPoll: () => void = () => undefined): Promise<void> {
+  const start = performance.now();
+  while ((await unfinished(target)) > 0 && performance.now() - start < BACKLOG_MAX_SEC * 1000) {
+    await sleep(100);
+    onPoll();
+  }
+}
+
 class Bench {
   readonly phases: { intake: PhaseRecord<LoadRun>[]; steady: PhaseRecord<PacedRun>[]; badSignature: PhaseRecord<LoadRun>[] } = {
     intake: [],
     steady: [],
     badSignature: [],
   };
-  ceiling: Partial<Record<'intake' | 'badSignature', LoadRun>> = {};
   private readonly rss = new Map<number, number>();
   private readonly sampler: NodeJS.Timeout;
 
   constructor(
     readonly generator: LoadGenerator,
     readonly targets: Target[],
+    /** The generator against the null server, per closed-loop load shape. */
+    readonly ceiling: Ceiling,
   ) {
     // VmHWM gives each process's true peak; sampled VmRSS shows whether the peak is held or transient.
     this.sampler = setInterval(() => {
       for (const target of targets) for (const server of target.processes) this.rss.set(server.pid, Math.max(this.rss.get(server.pid) ?? 0, memoryOf(server.pid)?.rssMb ?? 0));
     }, 250);
     this.sampler.unref();
-  }
-
-  target(name: TargetName): Target {
-    const found = this.targets.find((target) => target.name === name);
-    if (!found) throw new Error(`no target ${name}`);
-    return found;
   }
 
   sampledRssMb(server: Server): number {
@@ -257,16 +264,12 @@ class Bench {
     const front = target.processes[0];
     await ask(front, { type: 'loop-reset' }, 'loop-reset-done');
     const start = snapshot(target.processes, this.generator);
-    const { result, acknowledged } = await this.generator.run(job);
+    const { result, acknowledged, eventId: forgedId } = await this.generator.run(job);
     const end = snapshot(target.processes, this.generator);
     const loop = (await ask<{ delay: LoopDelay }>(front, { type: 'loop-read' }, 'loop'))?.delay;
     for (const id of acknowledged) target.acknowledged.add(id);
     let last = end;
-    const drainStart = performance.now();
-    while ((await unfinished(target)) > 0 && performance.now() - drainStart < BACKLOG_MAX_SEC * 1000) {
-      await sleep(100);
-      last = snapshot(target.processes, this.generator);
-    }
+    await backlogWorkedOff(target, () => (last = snapshot(target.processes, this.generator)));
     const backlogSec = (last.at - end.at) / 1000;
     const withBacklog = resourcesBetween(start, last);
     const events = 'ok2xx' in result ? result.ok2xx : 0;
@@ -280,6 +283,10 @@ class Bench {
       withBacklog: { ...withBacklog, backlogSec, events, cpuMsPerEvent: (withBacklog.serverCpuSec * 1000) / events },
       loop,
       ofCeiling: ceiling ? answered / result.durationSec / ((ceiling.requests - ceiling.errors - ceiling.timeouts) / ceiling.durationSec) : undefined,
+      forgedRowsStored:
+        forgedId === undefined
+          ? undefined
+          : (await target.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target.table} WHERE event_id = $1`, [forgedId])).rows[0].n,
     };
   }
 }
@@ -311,9 +318,10 @@ async function main(): Promise<void> {
   const nullServer = startServer('null', nullEntry, await freePort(), {}, join(logDir, 'null.log'));
   await waitUntilListening(nullServer);
   const nullUrl = `http://127.0.0.1:${nullServer.port}${WEBHOOK_PATH}`;
-  const ceiling: Bench['ceiling'] = {};
-  ceiling.intake = (await generator.run({ type: 'intake', url: nullUrl, label: 'ceiling', connections: CONNECTIONS, durationSec: PHASE_SEC })).result;
-  ceiling.badSignature = (await generator.run({ type: 'badSignature', url: nullUrl, label: 'ceilingbad', connections: CONNECTIONS, durationSec: BAD_SIGNATURE_SEC })).result;
+  const ceiling: Ceiling = {
+    intake: (await generator.run({ type: 'intake', url: nullUrl, label: 'ceiling', connections: CONNECTIONS, durationSec: PHASE_SEC })).result,
+    badSignature: (await generator.run({ type: 'badSignature', url: nullUrl, label: 'ceilingbad', connections: CONNECTIONS, durationSec: BAD_SIGNATURE_SEC })).result,
+  };
   await stopServer(nullServer);
   progress(`generator ceiling: ${fmt(ceiling.intake.requests / ceiling.intake.durationSec, 0)} signed events/s, ${fmt(ceiling.badSignature.requests / ceiling.badSignature.durationSec, 0)} fixed requests/s`);
 
@@ -334,10 +342,8 @@ async function main(): Promise<void> {
     progress(`   done in ${fmt(seconds, 1)} s`);
   }
 
-  const start = async (name: string, script: string, url: string, env: NodeJS.ProcessEnv = {}): Promise<Server> => {
-    const server = startServer(name, script, await freePort(), { ...baseEnv, DATABASE_URL: url, ...env }, join(logDir, `${name}.log`), probed);
-    return server;
-  };
+  const start = async (name: string, script: string, url: string, env: NodeJS.ProcessEnv = {}): Promise<Server> =>
+    startServer(name, script, await freePort(), { ...baseEnv, DATABASE_URL: url, ...env }, join(logDir, `${name}.log`), probed);
   const baseline = await start('baseline', baselineEntry, databases.baseline.url);
   const app = await start('app', appEntry, databases.app.url);
   const history = await start('history', appEntry, databases.history.url);
@@ -362,8 +368,7 @@ async function main(): Promise<void> {
     target('split', 'split (web + worker)', [splitWeb, splitWorker], databases.split.url, 'omise_webhook_events', true),
     target('baseline', 'bare receiver', [baseline], databases.baseline.url, 'baseline_events', false),
   ];
-  const bench = new Bench(generator, targets);
-  bench.ceiling = ceiling;
+  const bench = new Bench(generator, targets, ceiling);
 
   const drains: DrainRun[] = [];
   let profile: { busyMs: number; shares: ProfileShare[]; events: number } | undefined;
@@ -428,6 +433,7 @@ async function main(): Promise<void> {
     }
   } finally {
     bench.stopSampling();
+    await Promise.all(targets.map((t) => t.db.end()));
     await stopAll();
   }
 
@@ -437,7 +443,6 @@ async function main(): Promise<void> {
     await migrate(drainDb.url);
     const db = new Pool({ connectionString: drainDb.url, max: 2 });
     for (let round = 1; round <= ROUNDS; round++) {
-      await db.query('TRUNCATE charges');
       const seeded = await seedBacklog(db, factory, DRAIN_EVENTS, String(round));
       const run = await runDrain({
         label: `drain${round}`,
@@ -468,7 +473,7 @@ async function main(): Promise<void> {
     const profiledTarget: Target = { name: 'app', label: 'profiled', url: profiledUrl, processes: [profiled], db: profiledDb, table: 'omise_webhook_events', dispatches: true, acknowledged: new Set() };
     const loadStart = performance.now();
     const { result } = await generator.run({ type: 'intake', url: profiledUrl, label: 'profile', connections: CONNECTIONS, durationSec: PHASE_SEC });
-    while ((await unfinished(profiledTarget)) > 0) await sleep(100);
+    await backlogWorkedOff(profiledTarget);
     await profiledDb.end();
     await stopServer(profiled, 15_000);
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
@@ -635,6 +640,9 @@ function buildReport(
     lines.push(`  duplicate storm ${name}: ${storm.rowsStored} rows for ${STORM_IDS} ids, ${storm.ok2xx} of ${storm.requests} answered 2xx, ${storm.storedAnswers} answered as new`);
   }
   for (const [name, d] of Object.entries(durability)) lines.push(`  ${name}: ${d.missing} of ${d.acknowledged} acknowledged ids missing from the table`);
+  for (const record of badSignature) {
+    lines.push(`  bad signature, round ${record.round}, ${record.target}: ${record.forgedRowsStored ?? 'n/a'} rows stored for the forged event, ${record.run.ok2xx} answered 2xx`);
+  }
   for (const run of drains) {
     lines.push(
       `  drain: ${run.outcome}, ${run.drained} events, ${run.chargeRows} charges written, ${run.handlerRunsRepeated} handler runs repeated, statuses ${JSON.stringify(run.rowsByStatus)}`,

@@ -31,13 +31,14 @@ async function settle(db: Pool): Promise<void> {
 }
 
 /**
- * Stores `count` pending events straight in SQL, as intake would have left them: charge.create and
- * charge.complete in turn, each its own charge, received a millisecond apart ending now and due at
- * once. Returns the seconds it took.
+ * Empties the tables, then stores `count` pending events straight in SQL, as intake would have left
+ * them: charge.create and charge.complete in turn, each its own charge, received a millisecond apart
+ * ending now and due at once. Returns the seconds it took.
  */
 export async function seedBacklog(db: Pool, factory: OmiseEventFactory, count: number, tag: string): Promise<number> {
   const start = performance.now();
-  await db.query('TRUNCATE omise_webhook_events, omise_webhook_handler_runs');
+  // The previous run's events, their handler runs and the charges their handlers wrote.
+  await db.query('TRUNCATE omise_webhook_events, omise_webhook_handler_runs, charges');
   for (const [kind, key, parity] of [['create', 'charge.create', 1], ['complete', 'charge.complete', 0]] as const) {
     const template = factory.template(kind, EVENT_SLOT, CHARGE_SLOT);
     const sample = JSON.parse(template) as { livemode: boolean };

@@ -40,6 +40,8 @@ export class OmiseSignatureGuard implements CanActivate {
 
   /** Why the request must be refused, or undefined when it is signed with a configured secret. */
   refusalFor(request: RawBodyRequest): IntakeError | undefined {
+    // Passed by the body reader already, with these very bytes: nothing about it has changed since.
+    if (request.rawBody !== undefined && verifiedBodies.get(request) === request.rawBody) return undefined;
     const refusal = headerRefusal(request, this.config.maxBodyBytes);
     if (refusal) return refusal;
     if ((request.rawBody?.length ?? 0) > this.config.maxBodyBytes) return tooLarge(this.config.maxBodyBytes);
@@ -51,8 +53,14 @@ export class OmiseSignatureGuard implements CanActivate {
           'without keeping `rawBody`.',
       );
     }
-    const rawBody = request.rawBody;
-    if (verifiedBodies.get(request) === rawBody) return undefined;
+    return this.signatureRefusal(request, request.rawBody);
+  }
+
+  /**
+   * The signature alone, for a body already within the limits (the body reader checked the headers
+   * and the size as it read): why it fails, or undefined, remembered for the guard.
+   */
+  signatureRefusal(request: IncomingMessage, rawBody: Buffer): IntakeError | undefined {
     const verdict = this.telemetry.step(request, 'verify', () =>
       verifyOmiseSignature({
         signatureHeader: request.headersDistinct[SIGNATURE_HEADER],

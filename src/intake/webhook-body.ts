@@ -79,13 +79,14 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     req.on('end', () => {
       if (done) return;
       stop();
-      req.rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      req.rawBody = body;
       // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
       req._body = true;
       req.body = undefined;
       // Checked here, with the whole body read (the connection stays usable): a forged request is
       // answered without going through Nest at all.
-      const forged = this.signature.refusalFor(req);
+      const forged = this.signature.signatureRefusal(req, body);
       if (forged) return this.refusals.answer(res, forged);
       next();
     });

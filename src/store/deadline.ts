@@ -93,3 +93,34 @@ export function isUnavailable(error: unknown): boolean {
   if (typeof errno === 'number' && [2002, 2003, 2006, 2013].includes(errno)) return true;
   return typeof message === 'string' && /Connection terminated|connection is closed|Pool is closed|timeout exceeded when trying to connect/i.test(message);
 }
+
+/** Attempts of a call whose transaction the database rolled back to break a deadlock or a lock wait. */
+const LOCK_ATTEMPTS = 3;
+
+/**
+ * {@link withDeadline}, tried again when the database picked the call as a deadlock's victim (or
+ * gave up waiting for a lock): the victim's transaction was rolled back whole, so trying again is
+ * safe for work that is itself safe to repeat. Intake's INSERT, the worker's claim and its outcome
+ * writes lock rows in different orders under load (InnoDB's next-key locks most of all); without
+ * this a lost outcome write left events leased until the lease ran out.
+ */
+export async function withDeadlineRetryingLocks<T>(
+  dataSource: DataSource,
+  ms: number,
+  what: string,
+  work: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withDeadline(dataSource, ms, what, work);
+    } catch (error) {
+      if (attempt >= LOCK_ATTEMPTS || !isTransientLockError(error)) throw error;
+    }
+  }
+}
+
+/** Deadlock or lock-wait errors: MySQL 1213/1205, PostgreSQL 40P01/40001, SQLite BUSY. */
+function isTransientLockError(error: unknown): boolean {
+  const { errno, code } = (error ?? {}) as { errno?: number; code?: string };
+  return errno === 1213 || errno === 1205 || code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+}

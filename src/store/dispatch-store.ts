@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { withDeadline } from './deadline';
+import { withDeadlineRetryingLocks } from './deadline';
 import { type Dialect, dialectOf, SqlParams, updatedRows } from './sql-dialect';
 import { inTransaction } from './transaction';
 import type { WebhookEventStatus } from './webhook-event.entity';
@@ -269,36 +269,15 @@ export class DispatchStore {
     );
   }
 
-  /**
-   * `work` within the deadline, again (up to DEADLOCK_ATTEMPTS) when the database chose it as a
-   * deadlock's victim: claims and outcome writes lock rows in different orders under load (MySQL's
-   * next-key locks most of all), the victim's transaction was rolled back whole, and each of these
-   * writes is safe to repeat. Without it a lost outcome write left events leased until the lease ran out.
-   */
-  private async run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withDeadline(this.dataSource, this.timeoutMs, what, work);
-      } catch (error) {
-        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error;
-      }
-    }
+  /** Within the deadline; a deadlock's victim (a claim against an outcome write) is tried again. */
+  private run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return withDeadlineRetryingLocks(this.dataSource, this.timeoutMs, what, work);
   }
 
   /** A transaction on PostgreSQL and MySQL; statement by statement on SQLite (see inTransaction). */
   private transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
     return inTransaction(this.dialect, runner, work);
   }
-}
-
-const DEADLOCK_ATTEMPTS = 3;
-
-/** A deadlock victim: MySQL/MariaDB ER_LOCK_DEADLOCK (1213), PostgreSQL deadlock_detected (40P01). */
-function isDeadlock(error: unknown): boolean {
-  const fields = (candidate: unknown): { code?: unknown; errno?: unknown } =>
-    typeof candidate === 'object' && candidate !== null ? (candidate) : {};
-  const driverError = typeof error === 'object' && error !== null ? (error as { driverError?: unknown }).driverError : undefined;
-  return [fields(error), fields(driverError)].some(({ code, errno }) => code === 'ER_LOCK_DEADLOCK' || errno === 1213 || code === '40P01');
 }
 
 /**

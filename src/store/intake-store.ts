@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { OmiseEvent } from '../events/omise-event';
 import { WebhooksConfig } from '../webhooks.options';
-import { DatabaseTimeout, isUnavailable, withDeadline } from './deadline';
+import { DatabaseTimeout, isUnavailable, withDeadlineRetryingLocks } from './deadline';
 import { objectIdOf } from './object-id';
 import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
 import type { WebhookEventSource } from './webhook-event.entity';
@@ -154,18 +154,11 @@ export class IntakeStore {
     }
   }
 
-  private async insertRetryingLocks(rows: PendingDelivery[]): Promise<Set<string>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withDeadline(this.dataSource, this.config.databaseTimeoutMs, 'storing events', (runner) =>
-          this.insertIgnoringDuplicates(runner, rows),
-        );
-      } catch (error) {
-        // A deadlock victim was rolled back whole, so trying again is safe (InnoDB can pick the
-        // intake INSERT as victim against the worker's claim).
-        if (attempt >= 3 || !isTransientLockError(error)) throw error;
-      }
-    }
+  private insertRetryingLocks(rows: PendingDelivery[]): Promise<Set<string>> {
+    // InnoDB can pick the intake INSERT as a deadlock's victim against the worker's claim.
+    return withDeadlineRetryingLocks(this.dataSource, this.config.databaseTimeoutMs, 'storing events', (runner) =>
+      this.insertIgnoringDuplicates(runner, rows),
+    );
   }
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
@@ -214,10 +207,4 @@ function settle(delivery: PendingDelivery, error: unknown, outcome?: StoreOutcom
   clearTimeout(delivery.timer);
   if (outcome !== undefined && error === undefined) delivery.resolve(outcome);
   else delivery.reject(error);
-}
-
-/** Deadlock or lock-wait errors: MySQL 1213/1205, PostgreSQL 40P01/40001, SQLite BUSY. */
-function isTransientLockError(error: unknown): boolean {
-  const { errno, code } = (error ?? {}) as { errno?: number; code?: string };
-  return errno === 1213 || errno === 1205 || code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
 }
