@@ -122,3 +122,41 @@ describeOnDatabases(['postgres'], 'two instances on one $name database', (kind) 
     await expect(one(ds, "SELECT COUNT(*) FROM test_handler_effects WHERE phase = 'done'")).resolves.toBe('1000');
   });
 });
+
+describeOnDatabases(['sqlite', 'postgres'], 'a split deployment on $name', (kind) => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const children: ChildApp[] = [];
+
+  beforeAll(async () => {
+    db = await kind.create();
+    ds = await openDatabase(db);
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((child) => child.stop()));
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('a worker process with no HTTP server stays up and dispatches what a web instance stores later', async () => {
+    const env = { DATABASE_URL: db.url, SECRET, LEASE_MS: '30000' };
+    const worker = await startChildApp({ ...env, HTTP: 'off' });
+    children.push(worker);
+    const web = await startChildApp({ ...env, DISPATCH: 'off' });
+    children.push(web);
+    // After the worker's boot (and the web instance's): a process with nothing holding it open is gone by now.
+    const dispatched = async (body: string): Promise<void> => {
+      const { id } = JSON.parse(body) as { id: string };
+      expect(await post(web, body)).toBe(200);
+      // Done by both handlers of the host.
+      await waitFor(`${id} dispatched`, async () =>
+        (await one(ds, `SELECT COUNT(*) FROM test_handler_effects WHERE event_id = '${id}' AND phase = 'done'`)) === '2' ? true : undefined,
+      );
+    };
+    await dispatched(eventBody({ key: 'charge.complete' }));
+    await dispatched(eventBody({ key: 'charge.complete' }));
+    // Both by the worker process: the web instance dispatches nothing.
+    expect(await one(ds, `SELECT COUNT(DISTINCT pid) FROM test_handler_effects WHERE pid <> ${Number(worker.process.pid)}`)).toBe('0');
+    expect(worker.process.exitCode).toBeNull();
+  });
+});

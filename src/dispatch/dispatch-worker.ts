@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type OmiseEvent, readStoredEvent } from '../events/omise-event';
@@ -84,6 +85,7 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
     private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
     private readonly telemetry: WebhookTelemetry,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -94,7 +96,11 @@ export class DispatchWorker implements EventDispatcher, OnApplicationBootstrap, 
       this.lastSweepAt = Date.now();
       this.nudge();
     }, this.config.dispatch.sweepIntervalMs);
-    this.sweepTimer.unref();
+    // Next to an HTTP server the sweep must not hold the process open (the server does, and a host
+    // that never closes the app could not exit). A process without one (an application context run
+    // as a dispatch worker) has nothing else that lives: there the sweep keeps it running until the
+    // shutdown clears the timer, instead of the process exiting right after boot.
+    if (this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined) this.sweepTimer.unref();
     this.nudge();
   }
 

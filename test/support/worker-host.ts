@@ -1,7 +1,8 @@
 /**
- * A host app run as a child process by the multi-process tests (crash recovery, two instances).
- * Environment: DATABASE_URL, SECRET, LEASE_MS, HANG ("1": SlowMailer never finishes). Prints
- * `READY <port>` once listening. Each handler writes its effects to `test_handler_effects`.
+ * A host app run as a child process by the multi-process tests (crash recovery, two instances, a
+ * split deployment). Environment: DATABASE_URL, SECRET, LEASE_MS, HANG ("1": SlowMailer never
+ * finishes), DISPATCH ("off": intake only), HTTP ("off": a worker process, an application context with
+ * no server). Prints `READY <port>` once listening (`READY 0` without HTTP). Each handler writes its effects to `test_handler_effects`.
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -70,7 +71,7 @@ class SlowMailer {
       // These tests are about exactly-once under crashes and races, on a machine that may be busy:
       // deadlines get room here (test/faults.e2e-spec.ts holds them to theirs).
       databaseTimeoutMs: 30_000,
-      dispatch: { leaseMs: Number(env('LEASE_MS')), sweepIntervalMs: 100 },
+      dispatch: { enabled: process.env.DISPATCH !== 'off', leaseMs: Number(env('LEASE_MS')), sweepIntervalMs: 100 },
     }),
   ],
   providers: [Effects, LedgerWriter, SlowMailer],
@@ -78,6 +79,12 @@ class SlowMailer {
 class WorkerHostModule {}
 
 async function main(): Promise<void> {
+  if (process.env.HTTP === 'off') {
+    const worker = await NestFactory.createApplicationContext(WorkerHostModule, { logger: ['error'] });
+    worker.enableShutdownHooks();
+    process.stdout.write('READY 0\n');
+    return;
+  }
   const app = await NestFactory.create(WorkerHostModule, { rawBody: true, logger: ['error'] });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
