@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: issue 18's like-for-like comparisons, in one run, on one PostgreSQL, with the same
  * charge.create and charge.complete payloads, loaded by one generator in a process of its own. About
- * fourteen minutes with the defaults.
+ * thirteen minutes with the defaults.
  *
  * Who is measured against whom:
  *   - intake against intake: the demo app with OMISE_WEBHOOK_DISPATCH=off against the bare receiver
@@ -12,8 +12,9 @@
  *   - handling against handling: the demo app with its domain handlers against the bare pipeline (the
  *     bare receiver plus a hand-written SKIP LOCKED worker doing the demo's charge upsert,
  *     bare-worker.ts), in events stored AND processed per second, end to end;
- *   - the app against itself: on a table of 1,000,000 stored events, and under
- *     --max-old-space-size=96 (MEMORY_LIMIT_MB), both against the app on an empty table, unlimited;
+ *   - the app against itself: on a table of 1,000,000 stored events, under --max-old-space-size=96
+ *     (MEMORY_LIMIT_MB), and as the split deployment (a web instance with dispatch off and the demo's
+ *     worker process, demo/worker.ts), each against the app in one process on an empty table, unlimited;
  *   - a host app whose handler holds a 20 ms transaction (held-transaction-app.ts) against the same app
  *     and handler without the hold, at a steady 500 req/s: what handler work does to acknowledgements.
  *
@@ -85,7 +86,7 @@ const BACKLOG_MAX_SEC = 60;
 const WEBHOOK_PATH = '/webhooks/omise'; // the module's default; the bare servers answer on any path
 
 /** Who runs in which kind of phase, in this order in round 1, rotated after; the pairs compared are neighbours. */
-const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'nest', 'express', 'app', 'pipeline', 'limited', 'history'];
+const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'nest', 'express', 'app', 'pipeline', 'split', 'limited', 'history'];
 const STEADY_ORDER: TargetName[] = ['bare', 'intake', 'app', 'unheld', 'held'];
 const BAD_SIGNATURE_ORDER: TargetName[] = ['bare', 'intake', 'nest', 'express'];
 /** The module's supported intake paths (a Fastify host or an opt-in route would be added here). */
@@ -96,6 +97,7 @@ const LABELS: Record<TargetName, string> = {
   pipeline: 'bare pipeline',
   intake: 'app, dispatch off',
   app: 'app, handlers',
+  split: 'split web + worker',
   history: `app, ${HISTORY_ROWS / 1e6}M stored`,
   limited: `app, ${MEMORY_LIMIT_MB} MB heap`,
   nest: 'Nest controller',
@@ -123,7 +125,15 @@ function repoRoot(): string {
   return dir;
 }
 
-async function recreateDatabase(name: string): Promise<string> {
+/** The URL of the bench's database `<prefix>_<key>`. */
+function databaseUrl(key: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_PREFIX}_${key}`;
+  return url.toString();
+}
+
+async function recreateDatabase(key: string): Promise<string> {
+  const name = `${DB_PREFIX}_${key}`;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB must be a plain identifier, got "${name}"`);
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -131,9 +141,7 @@ async function recreateDatabase(name: string): Promise<string> {
     // FORCE: a previous run killed mid-way may have left connections open.
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
+    return databaseUrl(key);
   } finally {
     await admin.end();
   }
@@ -152,6 +160,8 @@ async function postgresVersion(): Promise<string> {
 /** How each target is started: its script, its environment, its V8 flags, where it stores. */
 interface TargetSpec {
   entry: 'app' | 'bare' | 'nest' | 'express' | 'held';
+  /** A second process, the demo's worker entry, started once the first has migrated the database. */
+  worker?: true;
   env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
   table: string;
@@ -163,6 +173,7 @@ const SPECS: Record<TargetName, TargetSpec> = {
   pipeline: { entry: 'bare', env: { BARE_WORKER: 'on' }, table: 'baseline_events', backlog: 'bare-worker' },
   intake: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off' }, table: 'omise_webhook_events', backlog: 'none' },
   app: { entry: 'app', table: 'omise_webhook_events', backlog: 'dispatch' },
+  split: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off' }, worker: true, table: 'omise_webhook_events', backlog: 'dispatch' },
   history: { entry: 'app', table: 'omise_webhook_events', backlog: 'dispatch' },
   limited: { entry: 'app', nodeArgs: [`--max-old-space-size=${MEMORY_LIMIT_MB}`], table: 'omise_webhook_events', backlog: 'dispatch' },
   nest: { entry: 'nest', table: 'nest_events', backlog: 'none' },
@@ -183,7 +194,7 @@ async function handlerRows(target: Target, runTag: string): Promise<number> {
 
 /** What every server of the run is started with. */
 interface Launcher {
-  entries: Record<TargetSpec['entry'], string>;
+  entries: Record<TargetSpec['entry'] | 'worker', string>;
   baseEnv: NodeJS.ProcessEnv;
   logDir: string;
   /** Extra V8 flags of the measured servers (the event-loop probe, --expose-gc). */
@@ -202,7 +213,7 @@ async function launch(
   options: { probed: boolean; nodeArgs: string[] } = { probed: true, nodeArgs: [] },
 ): Promise<Target> {
   const spec = SPECS[name];
-  const url = await recreateDatabase(`${DB_PREFIX}_${key}`);
+  const url = await recreateDatabase(key);
   const server = startServer(key, launcher.entries[spec.entry], await freePort(), { ...launcher.baseEnv, DATABASE_URL: url, ...spec.env }, join(launcher.logDir, `${key}.log`), {
     ipc: options.probed,
     nodeArgs: [...(spec.nodeArgs ?? []), ...options.nodeArgs, ...(options.probed ? launcher.probeArgs : [])],
@@ -230,6 +241,7 @@ async function main(): Promise<void> {
   };
   const entries: Launcher['entries'] = {
     app: entry('demo/main.js'),
+    worker: entry('demo/worker.js'),
     bare: entry('bench/baseline-receiver.js'),
     nest: entry('bench/peers/nest-controller.js'),
     express: entry('bench/peers/express-recipe.js'),
@@ -264,6 +276,9 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   for (const name of Object.keys(SPECS) as TargetName[]) targets.push(await launch(launcher, name, name, LABELS[name]));
   await Promise.all(targets.map((t) => waitUntilListening(t.processes[0], 120_000)));
+  for (const t of targets.filter((t) => SPECS[t.name].worker)) {
+    t.processes.push(startServer(`${t.name}-worker`, entries.worker, 0, { ...baseEnv, DATABASE_URL: databaseUrl(t.name) }, join(logDir, `${t.name}-worker.log`)));
+  }
   const byName = (name: TargetName): Target => targets.find((t) => t.name === name) as Target;
   progress(`${targets.length} servers listening`);
   {
@@ -348,9 +363,10 @@ async function main(): Promise<void> {
         const storedEvents = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE starts_with(event_id, $1)`, [`evnt_bench_${runTag}_`])).rows[0].n;
         charges[t.name] = { rows: await handlerRows(t, runTag), events: storedEvents };
       }
-      const server = t.processes[0];
-      const heap = (await ask<{ sample: HeapSample }>(server, { type: 'heap' }, 'heap'))?.sample;
-      memory[t.name] = { peakMb: memoryOf(server.pid)?.peakMb ?? NaN, sampledMaxMb: bench.sampledRssMb(server), heap };
+      for (const server of t.processes) {
+        const heap = server.child.connected ? (await ask<{ sample: HeapSample }>(server, { type: 'heap' }, 'heap'))?.sample : undefined;
+        memory[server.name] = { peakMb: memoryOf(server.pid)?.peakMb ?? NaN, sampledMaxMb: bench.sampledRssMb(server), heap };
+      }
     }
   } finally {
     bench.stopSampling();

@@ -20,6 +20,8 @@ export type TargetName =
   | 'intake'
   /** The demo app, its domain handlers running in the same process. */
   | 'app'
+  /** The demo's split deployment: a web instance with dispatch off and the demo's worker process. */
+  | 'split'
   /** The demo app on a table that already holds a million processed events. */
   | 'history'
   /** The demo app under a V8 heap limit (--max-old-space-size). */

@@ -239,6 +239,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
     judged('hand-written Nest controller ÷ bare receiver, max 2xx/s', intake, 'nest', 'bare', stored, 'peer', undefined),
     judged('bad signatures refused/s, Express recipe ÷ bare receiver', badSignature, 'express', 'bare', rejections, 'peer', undefined),
     judged('bad signatures refused/s, Nest controller ÷ bare receiver', badSignature, 'nest', 'bare', rejections, 'peer', undefined),
+    judged('split deployment (web + worker process) ÷ app in one process, events handled/s end to end', intake, 'split', 'app', handled, 'reported', undefined),
     judged('app with handlers ÷ bare receiver, max 2xx/s (unlike work: intake only vs intake + dispatch)', intake, 'app', 'bare', stored, 'reported', undefined),
     judged('CPU ms per event, intake: dispatch off ÷ bare receiver', intake, 'intake', 'bare', cpuPerEvent, 'reported', undefined, 3),
     judged('CPU ms per event handled: app with handlers ÷ bare pipeline', intake, 'app', 'pipeline', cpuPerEvent, 'reported', undefined, 3),
