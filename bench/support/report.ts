@@ -83,6 +83,8 @@ export interface Verdict {
   ratio: string;
   target: string;
   met: boolean | undefined;
+  /** How many of the phases behind the row ran while other processes took ≥ NOISE_CORES: a verdict from disturbed phases is weak. */
+  disturbed?: string;
 }
 
 function fmt(value: number | undefined, digits: number): string {
@@ -134,6 +136,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
   ): Verdict => {
     const ratios = pairs(records, name, against, value);
     const ratio = median(ratios);
+    const behind = [...of(records, name), ...of(records, against)];
     return {
       figure,
       measured: `${fmt(med(records, name, value), digits)} ${labels[name]}`,
@@ -141,6 +144,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
       ratio: ratioText(ratios),
       target,
       met: met === undefined ? undefined : Number.isFinite(ratio) && met(ratio),
+      disturbed: `${behind.filter((record) => record.resources.otherCores >= NOISE_CORES).length}/${behind.length}`,
     };
   };
 
@@ -255,12 +259,17 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
     lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
   };
   const verdictRows = (list: Verdict[]): string[][] =>
-    list.map((v) => [v.figure, v.measured, v.against, v.ratio, v.target, v.met === undefined ? '' : v.met ? 'MET' : 'MISSED']);
+    list.map((v) => [v.figure, v.measured, v.against, v.ratio, v.target, v.met === undefined ? '' : v.met ? 'MET' : 'MISSED', v.disturbed ?? '']);
 
-  lines.push('', `Issue 18's targets: medians of ${settings.rounds} alternated rounds, ratio = first ÷ second of the same round (rounds in brackets).`, '');
-  table(['figure', 'measured', 'against', 'ratio (rounds)', 'target', ''], verdictRows(verdicts));
+  lines.push(
+    '',
+    `Issue 18's targets: medians of ${settings.rounds} alternated rounds, ratio = first ÷ second of the same round (rounds in brackets); ` +
+      `disturbed = phases behind the row during which other processes took ≥ ${NOISE_CORES} cores.`,
+    '',
+  );
+  table(['figure', 'measured', 'against', 'ratio (rounds)', 'target', '', 'disturbed'], verdictRows(verdicts));
   lines.push('', 'Peers and other figures (reported, not judged):', '');
-  table(['figure', 'measured', 'against', 'ratio (rounds)', '', ''], verdictRows(peers));
+  table(['figure', 'measured', 'against', 'ratio (rounds)', '', '', 'disturbed'], verdictRows(peers));
 
   lines.push('', 'Per phase (figure; CPU cores of the target, PostgreSQL, generator, others; share of the generator ceiling):');
   const phaseRows: string[][] = [];
