@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { escaped } from '../common/log-text';
 import { OmiseEventError } from '../errors/omise-event.error';
+import { StoreUnavailable } from '../errors/store.errors';
 import { type OmiseEvent, readStoredEvent } from '../events/omise-event';
 import { isUnavailable } from '../store/deadline';
 import type { AttemptOutcome, DispatchStore } from '../store/dispatch-store';
@@ -95,7 +96,7 @@ export class HandlerRunner {
       // the lease runs out and the event is claimed again. Anything else would fail the same way at
       // every claim, so the event ends now.
       if (!isUnavailable(error)) return this.dead(row, `dispatch failed: ${(error as Error).message}`);
-      this.logger.error(`processing ${escaped(eventId)} stopped: ${escaped((error as Error).message)}`);
+      if (!(error instanceof StoreUnavailable)) this.logger.error(`processing ${escaped(eventId)} stopped: ${escaped((error as Error).message)}`);
       return undefined;
     }
   }

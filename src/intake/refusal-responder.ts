@@ -6,6 +6,9 @@ import { DeliveryContext } from './delivery-context';
 import type { IntakeRefusal } from './intake-refusal';
 import type { IntakeRefusalBody } from './intake.types';
 
+/** What a 503 asks the sender to wait. */
+const RETRY_AFTER_SECONDS = 5;
+
 /** One log line per reason per this interval at most, with a count of the refusals not logged. */
 const LOG_INTERVAL_MS = 10_000;
 
@@ -35,7 +38,12 @@ export class RefusalResponder {
       response.destroy();
       return;
     }
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      // A state of this server that passes (the store, the Omise API): Omise retries on its own schedule either way.
+      ...(status === HttpStatus.SERVICE_UNAVAILABLE ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
+    });
     response.end(text);
   }
 

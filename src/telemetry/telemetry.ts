@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Span } from '@opentelemetry/api';
 import type { OmiseEvent } from '../events/omise-event';
 import type { AttemptOutcome } from '../store/dispatch-store';
+import { Database } from '../store/database';
 import { EventStats } from '../store/event-stats';
 import type { IntakeOutcome } from '../store/intake-store';
 import { WebhooksConfig } from '../webhooks.config';
@@ -51,8 +52,13 @@ export class WebhooksTelemetry {
     @Inject(WebhooksConfig) config: WebhooksConfig,
     private readonly stats: EventStats,
     private readonly emitter: EventEmitter2,
+    db: Database,
   ) {
     if (config.metrics) this.metrics = new WebhooksMetrics(() => this.readGauges());
+    db.breaker.onChange((state) => {
+      this.metrics?.breakerTransitions.inc({ to: state });
+      this.metrics?.breakerOpen.set(state === 'open' ? 1 : 0);
+    });
     if (config.tracing) this.tracing = new WebhooksTracing();
     this.lifecycle = config.lifecycleEvents;
   }
