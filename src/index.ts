@@ -38,6 +38,9 @@ export type { EventReplay, HandlerRunSummary, StoredEventSummary } from './admin
 export type { EventCursor, EventFilter, ReplayFilter } from './admin/event-filter';
 export type { ReplayResult } from './admin/replay-store';
 
+// What leaves the process is masked: the `mask` option's masker, injectable for the host's own logs.
+export { MASK_RULES, MASKED, Masker, type MaskOptions, type MaskRule } from './masking/masker';
+
 // The optional admin page and JSON API, behind the host's guard.
 export { WebhooksAdminModule } from './admin/webhooks-admin.module';
 export { DEFAULT_ADMIN_PATH, type WebhooksAdminModuleExtras, type WebhooksAdminModuleOptions } from './admin/webhooks-admin.options';

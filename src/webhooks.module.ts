@@ -9,6 +9,7 @@ import { DispatchWorker } from './dispatch/dispatch-worker';
 import { EventDispatcher } from './dispatch/event-dispatcher';
 import { HandlerRegistry } from './dispatch/handler-registry';
 import { EventConfirmation } from './intake/event-confirmation';
+import { Masker } from './masking/masker';
 import { IntakeInterceptor } from './intake/intake.interceptor';
 import { OmiseSignatureGuard } from './intake/omise-signature.guard';
 import { IntakeRefusals } from './intake/refusals';
@@ -40,6 +41,8 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
       useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) =>
         resolveWebhooksConfig(options, extras, dialectOf(dataSource)),
     },
+    // The masker the `mask` option made, for the module's parts and for the host's own logs.
+    { provide: Masker, inject: [WebhooksConfig], useFactory: (config: WebhooksConfig) => config.mask },
     IntakeStore,
     {
       provide: DispatchStore,
@@ -69,6 +72,6 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     WebhookBodyReader,
     ReconcileJob,
   ],
-  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator, ReconcileJob],
+  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator, ReconcileJob, Masker],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dispatch/retry-schedule';
 import { parseDuration } from './duration';
+import { Masker, type MaskOptions } from './masking/masker';
 import type { Dialect } from './store/sql-dialect';
 import { decodeWebhookSecret } from './wire/omise-signature';
 
@@ -78,6 +79,12 @@ export interface WebhooksModuleOptions {
    * were never stored (an endpoint down longer than Omise's retries). Needs the secret key.
    */
   reconcile?: ReconcileOptions;
+  /**
+   * What is masked in everything that leaves the process (admin page and API, log lines, lifecycle
+   * events, spans): card data, secrets and personal data by default; `paths` adds fields, `except`
+   * shows a kind of personal data (see README, Masking).
+   */
+  mask?: MaskOptions;
 }
 
 /** The scheduled reconciliation with the Omise Events API (see README, Reconciliation). */
@@ -124,6 +131,8 @@ export interface WebhooksConfig {
   readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
   /** null: off. */
   readonly reconcile: { readonly everyMs: number; readonly lookbackMs: number; readonly secretKey: string; readonly timeoutMs: number } | null;
+  /** Masks text and JSON on their way out of the process, with the host's `mask` option applied. */
+  readonly mask: Masker;
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -192,6 +201,7 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     verify,
     omiseApi,
     reconcile: options.reconcile ? resolveReconcile(options.reconcile, omiseApi.secretKey) : null,
+    mask: new Masker(options.mask),
   };
 }
 

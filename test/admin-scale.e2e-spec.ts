@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhookAdmin } from 'omise-nest-webhooks';
+import { Masker, OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhookAdmin } from 'omise-nest-webhooks';
 import { AdminStore } from '../src/admin/admin-store';
 import { ReplayStore } from '../src/admin/replay-store';
 import type { DispatchWorker } from 'omise-nest-webhooks';
@@ -59,7 +59,7 @@ describeOnDatabases(['sqlite', 'postgres', 'mariadb'], `admin list at ${ROWS.toL
     if (kind.name === 'postgres') await dataSource.query('ANALYZE omise_webhook_events');
     if (kind.name === 'mariadb') await dataSource.query('ANALYZE TABLE omise_webhook_events');
     if (kind.name === 'sqlite') await dataSource.query('ANALYZE');
-    admin = new WebhookAdmin(new AdminStore(dataSource, 30_000), new ReplayStore(dataSource, 30_000), { nudge: () => undefined } as unknown as DispatchWorker);
+    admin = new WebhookAdmin(new AdminStore(dataSource, 30_000), new ReplayStore(dataSource, 30_000), { nudge: () => undefined } as unknown as DispatchWorker, new Masker());
   }, 600_000);
   afterAll(async () => {
     await dataSource?.destroy();

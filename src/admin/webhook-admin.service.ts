@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
+import { Masker } from '../masking/masker';
 import type { WebhookEventStatus } from '../store/webhook-event.entity';
 import { AdminStore, type EventReplay, type HandlerRunSummary, type StoredEventSummary } from './admin-store';
 import type { EventCursor, EventFilter, ReplayFilter } from './event-filter';
-import { maskedBody, maskNullable } from './mask';
 import { ReplayStore, type ReplayResult } from './replay-store';
 
 export interface EventListFilter extends EventFilter {
@@ -36,7 +36,7 @@ export const MAX_LIST_LIMIT = 1000;
 /**
  * The operator's handle on the stored events: list and search them, read one with its handler runs
  * and replay history, count them, re-queue them after a fix. Errors and bodies come out masked
- * (mask.ts): what this returns is meant for people.
+ * (the module's masker, with the host's `mask` option): what this returns is meant for people.
  */
 @Injectable()
 export class WebhookAdmin {
@@ -44,6 +44,7 @@ export class WebhookAdmin {
     private readonly store: AdminStore,
     private readonly replays: ReplayStore,
     private readonly worker: DispatchWorker,
+    private readonly mask: Masker,
   ) {}
 
   /** Newest first, at most `limit` (default 100, at most 1,000). */
@@ -57,7 +58,7 @@ export class WebhookAdmin {
     const page = await this.store.list(filter, before, Math.max(1, Math.min(limit, MAX_LIST_LIMIT)));
     const last = page.events[page.events.length - 1];
     return {
-      events: page.events.map(masked),
+      events: page.events.map((event) => this.masked(event)),
       next: page.more && last ? { receivedAt: last.receivedAt, eventId: last.eventId } : null,
     };
   }
@@ -65,14 +66,14 @@ export class WebhookAdmin {
   async find(eventId: string): Promise<StoredEventDetail | null> {
     const record = await this.store.find(eventId);
     if (!record) return null;
-    const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: maskNullable(run.lastError) }));
+    const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: this.mask.nullable(run.lastError) }));
     return {
-      ...masked(record.event),
-      body: maskedBody(record.rawBody),
+      ...this.masked(record.event),
+      body: this.mask.body(record.rawBody),
       handlerRuns: runs(record.handlerRuns),
       replays: record.replays.map((replay) => ({
         ...replay,
-        before: { ...replay.before, lastError: maskNullable(replay.before.lastError) },
+        before: { ...replay.before, lastError: this.mask.nullable(replay.before.lastError) },
         handlerRuns: runs(replay.handlerRuns),
       })),
     };
@@ -103,8 +104,8 @@ export class WebhookAdmin {
     if (result.requeued > 0) this.worker.nudge();
     return result;
   }
-}
 
-function masked(event: StoredEventSummary): StoredEventSummary {
-  return { ...event, lastError: maskNullable(event.lastError) };
+  private masked(event: StoredEventSummary): StoredEventSummary {
+    return { ...event, lastError: this.mask.nullable(event.lastError) };
+  }
 }
