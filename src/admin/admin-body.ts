@@ -1,17 +1,5 @@
-import {
-  BadRequestException,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  PayloadTooLargeException,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ExpressLike, mountFirst } from '../intake/webhook-body';
-import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';
 
 /** A replay form or request has a handful of short fields: nothing legitimate comes near this. */
 export const MAX_ADMIN_BODY_BYTES = 8 * 1024;
@@ -75,39 +63,13 @@ function parse(bytes: Buffer, type: AdminBodyType): unknown {
 }
 
 /**
- * Reads the admin's POST bodies itself, ahead of the host's body parsers (as the webhook route does),
- * so what a replay accepts does not depend on them: only its own media type, UTF-8, uncompressed, at
- * most 8 KiB; anything else is refused with a status and a message, never a parser's stack trace in
- * the log. It does not answer: it leaves the body (or the refusal) on the request, and the route,
- * after the host's guard and the same-origin check, uses one or throws the other.
+ * Reads an admin POST body itself, ahead of the host's body parsers (mounted first, as the webhook
+ * route's reader is), so what a replay accepts does not depend on them: only its own media type,
+ * UTF-8, uncompressed, at most 8 KiB; anything else is refused with a status and a message, never a
+ * parser's stack trace in the log. It does not answer: it leaves the body (or the refusal) on the
+ * request, and the route, after the host's guard and the same-origin check, uses one or throws the other.
  */
-@Injectable()
-export class AdminBodyReader implements OnApplicationBootstrap {
-  private readonly logger = new Logger('OmiseWebhooks');
-
-  constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(WEBHOOKS_ADMIN_CONFIG) private readonly config: WebhooksAdminConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
-    if (!adapter) return;
-    const routes: Array<[string, AdminBodyType]> = [
-      [`${this.config.path}/replay`, 'json'],
-      [`${this.config.path}/dead-letters/replay`, 'form'],
-      [`${this.config.path}/event/:eventId/replay`, 'form'],
-    ];
-    const mounted =
-      adapter.getType() === 'express' &&
-      routes.every(([path, type]) => mountFirst(adapter.getInstance<ExpressLike>(), path, (req: AdminBodyRequest, res, next) => read(req, res, next, type)));
-    if (!mounted) {
-      this.logger.warn(`Could not put the admin's body reader ahead of the body parsers (${adapter.getType()}); its replays rely on the host's parsers.`);
-    }
-  }
-}
-
-function read(req: AdminBodyRequest, res: ServerResponse, next: () => void, type: AdminBodyType): void {
+export function readAdminBody(req: AdminBodyRequest, res: ServerResponse, next: () => void, type: AdminBodyType): void {
   // Whatever happens here, the host's parsers leave this body alone (body-parser 2 also skips a body read to its end).
   req._body = true;
   req.body = undefined;

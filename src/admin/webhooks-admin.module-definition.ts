@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
-import { AdminBodyReader } from './admin-body';
+import { AdminMount } from './admin-mount';
 import { defaultActor } from './admin-request';
 import { SameOriginGuard } from './same-origin.guard';
 import { adminControllersAt } from './webhooks-admin.controllers';
@@ -33,7 +33,7 @@ export const {
         ...(definition.providers ?? []),
         guard,
         SameOriginGuard,
-        AdminBodyReader,
+        AdminMount,
         {
           provide: WEBHOOKS_ADMIN_CONFIG,
           inject: [WEBHOOKS_ADMIN_OPTIONS],
