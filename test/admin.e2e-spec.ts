@@ -4,7 +4,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { WebhookAdmin } from 'omise-nest-webhooks';
+import { WebhooksAdmin } from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { AdminModule } from '../demo/admin/admin.module';
 import { testDatabases, type TestDatabase } from './support/test-databases';
@@ -112,7 +112,7 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
     expect(after.body.replays).toEqual([
       expect.objectContaining({
         actor: 'alice',
-        selection: 'status=dead',
+        filter: 'status=dead',
         forced: false,
         before: expect.objectContaining({ status: 'dead', attempts: 1, lastError: expect.stringContaining('mail server down (card ••••••••••••4242') }),
         handlerRuns: [expect.objectContaining({ handler: 'RefundMailer.send', status: 'failed', attempts: 1 })],
@@ -284,7 +284,7 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
   });
 
   it('counts by status and previews how many a replay would touch', async () => {
-    const service = t.app.get(WebhookAdmin);
+    const service = t.app.get(WebhooksAdmin);
     const counts = await service.counts();
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const rows: Array<{ n: number | string }> = await t.dataSource.query('SELECT COUNT(*) AS n FROM omise_webhook_events');

@@ -24,7 +24,7 @@ describe('buildOmiseEvent', () => {
     expect(event.id).toMatch(OMISE_ID);
     expect(event.data).toMatchObject({ object: OMISE_EVENT_OBJECTS[key], id: expect.stringMatching(OMISE_ID), livemode: false });
     // What intake will make of its bytes: the same event, with createdAt added.
-    const { event: parsed } = parseOmiseEvent(Buffer.from(serializeOmiseEvent(event)));
+    const parsed = parseOmiseEvent(Buffer.from(serializeOmiseEvent(event)));
     expect(parsed).toEqual({ ...event, createdAt: event.createdAt });
   });
 

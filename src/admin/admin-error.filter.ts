@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
-import { escaped } from '../intake/refusals';
+import { escaped } from '../common/log-text';
 import { Masker } from '../masking/masker';
-import { DatabaseTimeout } from '../store/deadline';
+import { DatabaseTimeout } from '../errors/store.errors';
 import { type AdminRequest, mountedBase } from './admin-request';
 import { errorPage, PAGE_HEADERS } from './page/admin-pages';
 import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';

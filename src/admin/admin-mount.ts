@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ExpressLike, mountFirst } from '../intake/webhook-body';
+import { type ExpressLike, mountFirst } from '../intake/webhook-body.reader';
 import { type AdminBodyType, readAdminBody } from './admin-body';
 import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';
 

@@ -18,7 +18,7 @@ import {
   UseGuards,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
-import type { StoredEventSummary } from './admin-store';
+import type { EventFilter, ReplayFilter, StoredEventSummary } from '../store/stored-event.types';
 import { adminBody, type AdminBodyRequest } from './admin-body';
 import { AdminApiErrorFilter, AdminPageErrorFilter } from './admin-error.filter';
 import { type AdminRequest, mountedBase } from './admin-request';
@@ -33,7 +33,6 @@ import {
   replayedCount,
   replayForm,
 } from './admin-input';
-import type { EventFilter, ReplayFilter } from './event-filter';
 import {
   confirmDeadLettersPage,
   confirmEventPage,
@@ -46,7 +45,8 @@ import {
   type PageFrame,
 } from './page/admin-pages';
 import { SameOriginGuard } from './same-origin.guard';
-import { type StoredEventDetail, WebhookAdmin } from './webhook-admin.service';
+import type { StoredEventDetail } from './admin.types';
+import { WebhooksAdmin } from './webhooks-admin.service';
 import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';
 
 /** Events per page of the HTML list (the JSON list keeps its default of 100). */
@@ -61,7 +61,7 @@ interface HeaderResponse {
 /** What both controllers need: the service, the mount, and who the operator is. */
 abstract class AdminRoutes {
   constructor(
-    protected readonly admin: WebhookAdmin,
+    protected readonly admin: WebhooksAdmin,
     @Inject(WEBHOOKS_ADMIN_CONFIG) protected readonly config: WebhooksAdminConfig,
   ) {}
 

@@ -31,13 +31,13 @@ ${DATABASE_HELP}`,
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
     const limit = values.limit === undefined ? 100 : positiveInt('--limit', values.limit);
-    const selection = { statuses: statuses(values.status), key: values.key };
+    const filter = { status: statuses(values.status), key: values.key };
 
     const db = await StoreConnection.open(values, env);
     let events: WebhookEventEntity[];
     try {
       // A handler's error may quote what it was given: a card number, a key, an email.
-      events = (await db.list(selection, limit)).map((event) => ({ ...event, lastError: DEFAULT_MASKER.nullable(event.lastError) }));
+      events = (await db.list(filter, limit)).map((event) => ({ ...event, lastError: DEFAULT_MASKER.nullable(event.lastError) }));
     } finally {
       await db.close();
     }

@@ -1,6 +1,6 @@
-import { parseDuration } from '../../duration';
+import { parseDuration } from '../../common/duration';
 import type { OmiseEvent } from '../../events/omise-event';
-import { escaped } from '../../intake/refusals';
+import { escaped } from '../../common/log-text';
 import { DEFAULT_MASKER } from '../../masking/masker';
 import { describeCounts, describeWindow, RECONCILE_PAGE_SIZE, Reconciliation } from '../../reconcile/reconciliation';
 import { IntakeStore } from '../../store/intake-store';
@@ -18,9 +18,6 @@ const options = {
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
-
-/** Generous, as for the other database commands: an operator waits, not Omise. */
-const DATABASE_TIMEOUT_MS = 30_000;
 
 export const reconcileCommand: CliCommand = {
   help: `Usage: omise-webhooks reconcile --since 3d [--until ISO] [--dry-run] [--secret-key skey_…]
@@ -59,9 +56,8 @@ ${DATABASE_HELP}`,
     const reconciliation = new Reconciliation(
       {
         api,
-        dataSource: db.dataSource,
-        store: new IntakeStore(db.dataSource, { databaseTimeoutMs: DATABASE_TIMEOUT_MS, maxPendingDeliveries: RECONCILE_PAGE_SIZE }),
-        databaseTimeoutMs: DATABASE_TIMEOUT_MS,
+        db: db.database,
+        store: new IntakeStore(db.database, RECONCILE_PAGE_SIZE),
       },
       {
         from,
@@ -89,7 +85,7 @@ ${DATABASE_HELP}`,
 
     for (const event of found) io.out(`${event.id} ${event.key} created ${omiseTime(event.createdAt)}\n`);
     // Why a row was refused may quote the database's message, and with it a value of the event.
-    for (const { id, why } of reconciliation.refusals) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(DEFAULT_MASKER.text(why))}\n`);
+    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(DEFAULT_MASKER.text(why))}\n`);
     const { counts } = reconciliation;
     const next = counts.missing > 0 && !dryRun ? "; the app's worker dispatches them at its next sweep" : '';
     io.out(`events created ${describeWindow({ from, to })}: ${describeCounts(counts, dryRun)}${next}\n`);
