@@ -8,8 +8,8 @@ import { AdminModule } from '../demo/admin/admin.module';
 import { CapturedLogs } from './support/captured-logs';
 import { inPool, sendRequest } from './support/omise-events';
 import { Rng } from './support/rng';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 16, item 3: seeded requests to every admin route, with mutated queries, cursors, ids, bodies
 // and headers. Whatever arrives, the admin answers with a status below 500 and its log gets no stack
@@ -239,19 +239,16 @@ function messageOf(body: string): string {
 }
 
 describe.each(testDatabases())('admin routes under fuzzed input on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
   const logs = new CapturedLogs();
+  const t = useWebhooksTestApp(kind, {
+    providers: [FailingUntilFixed],
+    imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
+    dispatch: { retry: { maxAttempts: 1 } },
+    logger: logs,
+  });
   const ids: string[] = [];
 
   beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, {
-      providers: [FailingUntilFixed],
-      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
-      dispatch: { retry: { maxAttempts: 1 } },
-      logger: logs,
-    });
     for (const key of ['refund.create', 'refund.create', 'charge.complete'] as const) {
       const event = buildOmiseEvent(key);
       ids.push(event.id, (event.data as { id: string }).id);
@@ -261,10 +258,6 @@ describe.each(testDatabases())('admin routes under fuzzed input on $name', (kind
     // Replays from here on succeed: the log has nothing of the handlers' to say.
     t.app.get(FailingUntilFixed).fixed = true;
     logs.clear();
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
   });
 
   it(`answers ${CASES} fuzzed requests (seed ${SEED}) below 500, and logs no stack trace, SQL or error`, async () => {

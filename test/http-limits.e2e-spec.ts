@@ -3,8 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { AdminModule } from '../demo/admin/admin.module';
 import { applyHttpLimits, type HttpLimits } from '../demo/http-limits';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 16, item 6: the demo's HTTP limits fire when they say, not at Node's next 30 s check. Short
 // limits here, so the test takes seconds; the demo's own are 10 s and 20 s, set by the same function.
@@ -55,19 +55,9 @@ function trickle(server: Server, head: string, trickle: string, capMs: number): 
 }
 
 describe('HTTP limits of the demo', () => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
-
-  beforeAll(async () => {
-    db = await testDatabases()[0].create();
-    t = await startWebhooksTestApp(db, {
-      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
-      beforeListen: (server) => applyHttpLimits(server, LIMITS),
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+  const t = useWebhooksTestApp(testDatabases()[0], {
+    imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
+    beforeListen: (server) => applyHttpLimits(server, LIMITS),
   });
 
   it('cuts a client whose headers never end within a second of the headers limit', async () => {

@@ -9,8 +9,8 @@ import { WebhookEventEntity } from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { AdminModule } from '../demo/admin/admin.module';
 import { cli } from './support/cli-process';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 const TOKEN = 'test-admin-token';
 const CARD = '4111111111111111';
@@ -33,8 +33,13 @@ function expectNothingSensitive(output: string): void {
 }
 
 describe.each(testDatabases())('masking of everything that leaves the process, on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
+  const t = useWebhooksTestApp(kind, {
+    providers: [LeakyGateway],
+    imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
+    dispatch: { retry: { maxAttempts: 1 } },
+    // The host adds a field of its own; the defaults stay.
+    mask: { paths: ['metadata.tax_id'] },
+  });
   let work: string;
   const event = buildOmiseEvent('charge.complete', {
     data: {
@@ -47,14 +52,6 @@ describe.each(testDatabases())('masking of everything that leaves the process, o
   const admin = () => ({ Authorization: `Bearer ${TOKEN}` });
 
   beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, {
-      providers: [LeakyGateway],
-      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
-      dispatch: { retry: { maxAttempts: 1 } },
-      // The host adds a field of its own; the defaults stay.
-      mask: { paths: ['metadata.tax_id'] },
-    });
     work = mkdtempSync(join(tmpdir(), 'omise-masking-'));
     await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
     await t.worker.idle();
@@ -62,9 +59,7 @@ describe.each(testDatabases())('masking of everything that leaves the process, o
     await request(t.server).post('/admin/webhooks/replay').set(admin()).send({ eventId: event.id }).expect(200);
     await t.worker.idle();
   });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+  afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -101,7 +96,7 @@ describe.each(testDatabases())('masking of everything that leaves the process, o
   });
 
   it('shows neither in the CLI, as a table or as JSON', async () => {
-    const env = { DATABASE_URL: db.url };
+    const env = { DATABASE_URL: t.db.url };
     const table = await cli(['events', '--status', 'dead'], env, work);
     expect(table).toMatchObject({ code: 0 });
     expect(table.stdout).toContain('card ••••••••••••1111 refused');
