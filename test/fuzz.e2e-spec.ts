@@ -7,6 +7,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import type { OmiseEvent } from 'omise-nest-webhooks';
 import { buildOmiseEvent, serializeOmiseEvent, waitForOmiseEvents } from 'omise-nest-webhooks/testing';
 import { storedStatuses } from './support/fault-outcomes';
+import { Rng } from './support/rng';
 import { inPool, sendRequest, WEBHOOK_PATH, type AnyRequest, type TimedResponse } from './support/omise-events';
 import { describeOnDatabases } from './support/test-databases';
 import { EmittedEvents, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -28,26 +29,6 @@ interface FuzzCase {
   verdict: Verdict;
   /** A request node:http can send, or raw bytes for what it refuses to write (broken HTTP). */
   request: AnyRequest | { raw: Buffer };
-}
-
-/** mulberry32: a small seeded PRNG, enough to pick mutations reproducibly. */
-class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  hex(length: number): string {
-    return Array.from({ length }, () => this.int(16).toString(16)).join('');
-  }
 }
 
 const now = () => Math.floor(Date.now() / 1000);
