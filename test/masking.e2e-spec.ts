@@ -5,9 +5,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { WebhookEventEntity } from 'omise-nest-webhooks';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  OMISE_WEBHOOK_EVENT_DEAD,
+  OMISE_WEBHOOK_HANDLER_FAILED,
+  type OmiseWebhookEventDead,
+  type OmiseWebhookHandlerFailed,
+  WebhookEventEntity,
+} from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { AdminModule } from '../demo/admin/admin.module';
+import { CapturedLogs } from './support/captured-logs';
 import { cli } from './support/cli-process';
 import { testDatabases } from './support/test-databases';
 import { SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -25,6 +35,18 @@ class LeakyGateway {
   }
 }
 
+/** The host's alerting, as the README suggests: it receives the module's lifecycle events. */
+@Injectable()
+class Pager {
+  readonly received: Array<OmiseWebhookHandlerFailed | OmiseWebhookEventDead> = [];
+
+  @OnEvent(OMISE_WEBHOOK_HANDLER_FAILED)
+  @OnEvent(OMISE_WEBHOOK_EVENT_DEAD)
+  page(payload: OmiseWebhookHandlerFailed | OmiseWebhookEventDead): void {
+    this.received.push(payload);
+  }
+}
+
 /** What must never be seen in any output: the card, the key, and the personal data of the event. */
 const SENSITIVE = [CARD, '4111 1111 1111 1111', SECRET_KEY, 'SOMCHAI JAIDEE', 'somchai@example.com', 'tok_secret1', '203.0.113.9', 'FP/fingerprint=', 'TAX-123'];
 
@@ -33,8 +55,18 @@ function expectNothingSensitive(output: string): void {
 }
 
 describe.each(testDatabases())('masking of everything that leaves the process, on $name', (kind) => {
+  const logs = new CapturedLogs();
+  const spans = new InMemorySpanExporter();
+  const contextManager = new AsyncLocalStorageContextManager();
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  });
   const t = useWebhooksTestApp(kind, {
-    providers: [LeakyGateway],
+    logger: logs,
+    tracing: true,
+    lifecycleEvents: true,
+    providers: [LeakyGateway, Pager],
     imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ADMIN_TOKEN: TOKEN })] }), AdminModule],
     dispatch: { retry: { maxAttempts: 1 } },
     // The host adds a field of its own; the defaults stay.
@@ -61,6 +93,8 @@ describe.each(testDatabases())('masking of everything that leaves the process, o
   });
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
+    trace.disable();
+    context.disable();
   });
 
   it('stores the error and the body as they were (the table keeps what happened)', async () => {
@@ -105,5 +139,22 @@ describe.each(testDatabases())('masking of everything that leaves the process, o
     expect(json).toMatchObject({ code: 0 });
     expect(JSON.parse(json.stdout.trim())).toMatchObject({ eventId: event.id, lastError: 'LeakyGateway.charge: card ••••••••••••1111 refused for [masked] (customer [masked])' });
     expectNothingSensitive(json.stdout + json.stderr);
+  });
+
+  it("shows neither in the app's log, the lifecycle events' payloads or the spans", () => {
+    // The handler failed, the event went dead: each said so in the log, to the pager and in a span.
+    expect(logs.lines.filter((line) => line.text.includes('attempt 1 failed (dead'))).toHaveLength(2);
+    expectNothingSensitive(logs.lines.map((line) => line.text).join('\n'));
+    const pager = t.app.get(Pager).received;
+    expect(pager.map((payload) => payload.error)).toEqual(
+      expect.arrayContaining(['card ••••••••••••1111 refused for [masked] (customer [masked])', 'LeakyGateway.charge: card ••••••••••••1111 refused for [masked] (customer [masked])']),
+    );
+    expectNothingSensitive(JSON.stringify(pager));
+    const finished = spans.getFinishedSpans();
+    expect(finished.filter((span) => span.name === 'omise-webhooks handler LeakyGateway.charge').map((span) => span.status.message)).toEqual([
+      'card ••••••••••••1111 refused for [masked] (customer [masked])',
+      'card ••••••••••••1111 refused for [masked] (customer [masked])',
+    ]);
+    expectNothingSensitive(JSON.stringify(finished.map((span) => ({ attributes: span.attributes, status: span.status, events: span.events }))));
   });
 });

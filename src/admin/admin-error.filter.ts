@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import { escaped } from '../common/log-text';
 import { Masker } from '../masking/masker';
-import { DatabaseTimeout } from '../errors/store.errors';
+import { isUnavailable } from '../store/deadline';
 import { type AdminRequest, mountedBase } from './admin-request';
 import { errorPage, PAGE_HEADERS } from './page/admin-pages';
 import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';
@@ -33,7 +33,7 @@ abstract class AdminErrorFilter implements ExceptionFilter {
     const message = exception instanceof Error ? exception.message : String(exception);
     this.logger.error(`admin: ${escaped(this.mask.text(message))}`);
     const [status, text] =
-      exception instanceof DatabaseTimeout
+      isUnavailable(exception)
         ? [HttpStatus.SERVICE_UNAVAILABLE, 'The database did not answer in time; try again in a moment.']
         : [HttpStatus.INTERNAL_SERVER_ERROR, 'The admin failed; the app’s log says why.'];
     this.answer(response, http.getRequest<AdminRequest>(), status, text);

@@ -4,6 +4,7 @@ import { OmiseEventError } from '../errors/omise-event.error';
 import { StoreUnavailable } from '../errors/store.errors';
 import { type OmiseEvent, readStoredEvent } from '../events/omise-event';
 import { isUnavailable } from '../store/deadline';
+import type { Masker } from '../masking/masker';
 import type { AttemptOutcome, DispatchStore } from '../store/dispatch-store';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import type { WebhooksConfig } from '../webhooks.config';
@@ -24,6 +25,8 @@ export class HandlerRunner {
 
   constructor(
     private readonly config: WebhooksConfig['dispatch'],
+    /** Handlers' errors carry what they were given: card numbers, keys. */
+    private readonly mask: Masker,
     private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
     private readonly telemetry: WebhooksTelemetry,
@@ -59,7 +62,7 @@ export class HandlerRunner {
 
   /** An event that no attempt can finish: `dead` at once, with why, for a person to look at. */
   private dead(row: Claim['row'], why: string): AttemptOutcome {
-    this.logger.error(`${escaped(row.eventId)}: dead: ${escaped(why)}`);
+    this.logger.error(`${escaped(row.eventId)}: dead: ${this.mask.line(why)}`);
     return { eventId: row.eventId, status: 'dead', lastError: why.slice(0, 2000) };
   }
 
@@ -80,7 +83,7 @@ export class HandlerRunner {
       const policy = this.config.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = attempts >= policy.maxAttempts;
-      const line = `${escaped(event.key)} ${escaped(event.id)}: attempt ${attempts} failed (${dead ? 'dead: replay it once the cause is fixed' : 'will retry'}): ${escaped(lastError)}`;
+      const line = `${escaped(event.key)} ${escaped(event.id)}: attempt ${attempts} failed (${dead ? 'dead: replay it once the cause is fixed' : 'will retry'}): ${this.mask.line(lastError)}`;
       // A dead event needs a person; ERROR is what alerting watches.
       if (dead) this.logger.error(line);
       else this.logger.warn(line);
@@ -96,7 +99,7 @@ export class HandlerRunner {
       // the lease runs out and the event is claimed again. Anything else would fail the same way at
       // every claim, so the event ends now.
       if (!isUnavailable(error)) return this.dead(row, `dispatch failed: ${(error as Error).message}`);
-      if (!(error instanceof StoreUnavailable)) this.logger.error(`processing ${escaped(eventId)} stopped: ${escaped((error as Error).message)}`);
+      if (!(error instanceof StoreUnavailable)) this.logger.error(`processing ${escaped(eventId)} stopped: ${this.mask.line((error as Error).message)}`);
       return undefined;
     }
   }

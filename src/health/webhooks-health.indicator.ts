@@ -46,7 +46,7 @@ export class WebhooksHealthIndicator {
       // A lease past its expiry for two sweeps: no worker is taking the event back.
       stats = await this.stats.read(2 * this.config.dispatch.sweepIntervalMs);
     } catch (error) {
-      return result(key, 'down', { database: 'down', breaker: this.db.breaker.state, message: (error as Error).message });
+      return result(key, 'down', { database: 'down', breaker: this.db.breaker.state, message: this.config.mask.text((error as Error).message) });
     }
     const details = { database: 'up', breaker: this.db.breaker.state, oldestDueAgeMs: stats.oldestDueAgeMs, expiredLeases: stats.expiredLeases, ...stats.byStatus };
     const ready = stats.oldestDueAgeMs <= maxDueAgeMs && stats.expiredLeases === 0;

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { escaped } from '../common/log-text';
+import { Masker } from '../masking/masker';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { DeliveryContext } from './delivery-context';
 import type { IntakeRefusal } from './intake-refusal';
@@ -23,7 +23,11 @@ export class RefusalResponder {
   /** Per reason: when it was last logged and how many refusals went unlogged since. */
   private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
 
-  constructor(private readonly telemetry: WebhooksTelemetry) {}
+  constructor(
+    private readonly telemetry: WebhooksTelemetry,
+    /** A driver's message may quote what it refused: part of a body. */
+    private readonly mask: Masker,
+  ) {}
 
   answer(response: ServerResponse, error: IntakeRefusal): void {
     const status = error.status;
@@ -62,7 +66,7 @@ export class RefusalResponder {
     const more = last?.unlogged ? ` (+${last.unlogged} more since the last line)` : '';
     this.lastLogged.set(error.reason, { at: now, unlogged: 0 });
     if (status >= HttpStatus.INTERNAL_SERVER_ERROR) {
-      const cause = error.cause instanceof Error ? `: ${escaped(error.cause.message)}` : '';
+      const cause = error.cause instanceof Error ? `: ${this.mask.line(error.cause.message)}` : '';
       this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}${cause}${more}`);
     } else {
       this.logger.warn(`intake refused (${status} ${error.reason})${more}`);

@@ -5,9 +5,11 @@
  * holder's name, an email); whatever shows stored data or an error goes through here first. The
  * table keeps the body as received (it is signed).
  *
- * This folder imports nothing from the rest of the module, so any part of it can use the masker
- * without an import cycle.
+ * This folder imports nothing from the rest of the module but the shared helpers (common/), so any
+ * part of it can use the masker without an import cycle.
  */
+
+import { escaped } from '../common/log-text';
 
 export const MASKED = '[masked]';
 
@@ -167,6 +169,11 @@ export class Masker {
       return { rule: 'paths', how: 'whole', matches: (trail) => matches(trail) };
     });
     this.fieldRules = [...DEFAULT_FIELD_RULES.filter((rule) => this.on.has(rule.rule as MaskRule)), ...hostPaths];
+  }
+
+  /** Text for one log line: masked as {@link text}, then escaped (control characters, length). */
+  line(text: string): string {
+    return escaped(this.text(text));
   }
 
   /**
