@@ -2,13 +2,16 @@ import { MYSQL_TEXT_BYTES } from './store/sql-dialect';
 import { resolveWebhooksConfig } from './webhooks.config';
 
 const SECRET = 'F1BIYsDZbSDw+AbGHVJMxY/CQNjwjDJWBZ3HLhnKEzM=';
+const OTHER_SECRET = 'c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24=';
 const extras = { path: '/webhooks/omise/' };
 
 describe('resolveWebhooksConfig', () => {
   it('applies every default once, and trims the path', () => {
     const config = resolveWebhooksConfig({ secrets: ` ${SECRET} ,` }, extras, Infinity);
+    expect([...config.accounts.values()]).toEqual([{ name: 'default', secrets: [Buffer.from(SECRET, 'base64')], mode: 'any', secretKey: null }]);
     expect(config).toMatchObject({
-      secrets: [Buffer.from(SECRET, 'base64')],
+      mode: 'any',
+      modeDefaulted: true,
       toleranceSeconds: 300,
       maxBodyBytes: 1024 * 1024,
       path: 'webhooks/omise',
@@ -35,9 +38,37 @@ describe('resolveWebhooksConfig', () => {
       extras,
       Infinity,
     );
-    expect(config.reconcile).toEqual({ everyMs: 900_000, lookbackMs: 259_200_000, secretKey: 'skey_test_1', timeoutMs: 15_000 });
+    expect(config.reconcile).toEqual({ everyMs: 900_000, lookbackMs: 259_200_000, timeoutMs: 15_000 });
+    expect(config.accounts.get('default')?.secretKey).toBe('skey_test_1');
     const own = resolveWebhooksConfig({ secrets: SECRET, reconcile: { every: 60_000, lookback: '12h', secretKey: 'skey_test_2' } }, extras, Infinity);
-    expect(own.reconcile).toMatchObject({ everyMs: 60_000, lookbackMs: 43_200_000, secretKey: 'skey_test_2' });
+    expect(own.reconcile).toMatchObject({ everyMs: 60_000, lookbackMs: 43_200_000 });
+    expect(own.accounts.get('default')?.secretKey).toBe('skey_test_2');
+  });
+
+  it('takes several accounts, each with its secrets, mode and key, and the module mode as theirs by default', () => {
+    const config = resolveWebhooksConfig(
+      {
+        mode: 'live',
+        accounts: [
+          { name: 'th', secrets: SECRET, secretKey: 'skey_th' },
+          { name: 'sg', secrets: [OTHER_SECRET, SECRET], mode: 'test', secretKey: 'skey_sg' },
+        ],
+      },
+      extras,
+      Infinity,
+      {},
+    );
+    // No top-level secrets: no endpoint at the path itself.
+    expect([...config.accounts.keys()]).toEqual(['th', 'sg']);
+    expect(config.accounts.get('th')).toEqual({ name: 'th', secrets: [Buffer.from(SECRET, 'base64')], mode: 'live', secretKey: 'skey_th' });
+    expect(config.accounts.get('sg')).toMatchObject({ mode: 'test', secretKey: 'skey_sg', secrets: [Buffer.from(OTHER_SECRET, 'base64'), Buffer.from(SECRET, 'base64')] });
+    expect(config.modeDefaulted).toBe(false);
+  });
+
+  it('requires a mode in production, and takes any mode said on purpose', () => {
+    expect(() => resolveWebhooksConfig({ secrets: SECRET }, extras, Infinity, { NODE_ENV: 'production' })).toThrow("WebhooksModule: set `mode` in production: 'live'");
+    expect(resolveWebhooksConfig({ secrets: SECRET, mode: 'any' }, extras, Infinity, { NODE_ENV: 'production' })).toMatchObject({ mode: 'any', modeDefaulted: false });
+    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, Infinity, { NODE_ENV: 'development' })).toMatchObject({ mode: 'any', modeDefaulted: true });
   });
 
   it.each([
@@ -46,14 +77,23 @@ describe('resolveWebhooksConfig', () => {
     [{ secrets: SECRET, toleranceSeconds: 0 }, 'toleranceSeconds must be a positive whole number'],
     [{ secrets: SECRET, databaseTimeoutMs: -1 }, 'databaseTimeoutMs must be a positive whole number'],
     [{ secrets: SECRET, dispatch: { concurrency: 1.5 } }, 'dispatch.concurrency must be a positive whole number'],
-    [{ secrets: SECRET, verify: 'signature+fetch' as const }, "verify 'signature+fetch' needs omiseApi.secretKey"],
-    [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d' } }, 'reconcile needs the secret API key (skey_…): set reconcile.secretKey or omiseApi.secretKey'],
+    [{ secrets: SECRET, verify: 'signature+fetch' as const }, "verify 'signature+fetch' needs the secret API key (skey_…) of every account; none for default"],
+    [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d' } }, 'reconcile needs the secret API key (skey_…) of every account; none for default'],
+    [
+      { accounts: [{ name: 'th', secrets: SECRET, secretKey: 'skey_th' }, { name: 'sg', secrets: SECRET }], reconcile: { every: '15m', lookback: '3d' } },
+      'reconcile needs the secret API key (skey_…) of every account; none for sg',
+    ],
+    [{ accounts: [{ name: 'TH', secrets: SECRET }] }, 'accounts[0].name must be 1 to 32 lower-case letters'],
+    [{ secrets: SECRET, accounts: [{ name: 'default', secrets: SECRET }] }, 'accounts[0].name must be 1 to 32 lower-case letters, digits, _ or - (not "default")'],
+    [{ accounts: [{ name: 'th', secrets: SECRET }, { name: 'th', secrets: SECRET }] }, 'two accounts are named "th"'],
+    [{ accounts: [{ name: 'th', secrets: '' }] }, 'no webhook secret configured for accounts[0].secrets'],
+    [{ secrets: SECRET, mode: 'production' as unknown as 'live' }, "mode must be 'live', 'test' or 'any'"],
     [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d', secretKey: 'pkey_test_1' } }, 'not the public key (pkey_…)'],
     [{ secrets: SECRET, reconcile: { every: '15 minutes', lookback: '3d', secretKey: 'skey_test_1' } }, 'reconcile.every must be ms or a duration such as 15m'],
     [{ secrets: SECRET, reconcile: { every: 60_000, lookback: 0, secretKey: 'skey_test_1' } }, 'reconcile.lookback must be a positive whole number'],
     [{ secrets: SECRET, mask: { except: ['cardNumbers' as const] } }, 'WebhooksModule: mask.except: cardNumbers cannot be turned off'],
     [{ secrets: SECRET, mask: { paths: ['metadata.'] } }, 'WebhooksModule: mask.paths: "metadata." is not a field path'],
   ])('refuses %j at boot: %s', (options, message) => {
-    expect(() => resolveWebhooksConfig(options, extras, Infinity)).toThrow(message);
+    expect(() => resolveWebhooksConfig(options, extras, Infinity, {})).toThrow(message);
   });
 });

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -40,8 +40,16 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     {
       provide: WebhooksConfig,
       inject: [WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_EXTRAS, getDataSourceToken()],
-      useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) =>
-        resolveWebhooksConfig(options, extras, bodyColumnBytes(dialectOf(dataSource))),
+      useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) => {
+        const config = resolveWebhooksConfig(options, extras, bodyColumnBytes(dialectOf(dataSource)));
+        if (config.modeDefaulted) {
+          new Logger('OmiseWebhooks').warn(
+            "mode is not set: test-mode and live-mode events both run the handlers. Set mode: 'live' where real money moves " +
+              "(production requires a mode), 'test' for a staging app, or 'any' to say both on purpose.",
+          );
+        }
+        return config;
+      },
     },
     // The masker the `mask` option made, for the module's parts and for the host's own logs.
     { provide: Masker, inject: [WebhooksConfig], useFactory: (config: WebhooksConfig) => config.mask },

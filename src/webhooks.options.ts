@@ -37,10 +37,43 @@ export interface DispatchOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/**
+ * Which of Omise's two modes an endpoint takes events of. Omise has a test and a live mode, each with
+ * its own dashboard, endpoint setting and webhook secret: an event of the other mode is acknowledged
+ * (so Omise stops retrying), stored `ignored` with the reason, and never dispatched.
+ */
+export type OmiseMode = 'live' | 'test' | 'any';
+
+/** One Omise account of several feeding this app (one per country, say), each with its own endpoint. */
+export interface OmiseAccountOptions {
+  /**
+   * 1 to 32 lower-case letters, digits, `_` or `-`: the endpoint is `<path>/<name>`, and the name is
+   * stored with each event, shown on the admin page and in the CLI, and a label of the metrics.
+   */
+  name: string;
+  /** This account's webhook secret(s), base64 as its dashboard shows them. Several while rotating. */
+  secrets: string | readonly string[];
+  /** Default: the module's `mode`. */
+  mode?: OmiseMode;
+  /** This account's `skey_…`, for `reconcile` and `verify: 'signature+fetch'`. */
+  secretKey?: string;
+}
+
 /** What a host application passes to `WebhooksModule.forRoot()` / the `useFactory` of `forRootAsync()`. */
 export interface WebhooksModuleOptions {
-  /** One or more webhook secrets, base64 as the Omise dashboard shows them. Several while rotating. */
-  secrets: string | readonly string[];
+  /**
+   * One or more webhook secrets, base64 as the Omise dashboard shows them (several while rotating): the
+   * endpoint at `path`, for one account (stored as account `default`). Needed unless `accounts` is given.
+   */
+  secrets?: string | readonly string[];
+  /**
+   * `live`, `test` or `any` (both run the handlers). Required when NODE_ENV is `production`, so a
+   * production app never runs test-mode events without saying so; `any` by default elsewhere, with a
+   * warning at boot. Each account may set its own.
+   */
+  mode?: OmiseMode;
+  /** Several Omise accounts, each at `<path>/<name>` with its own secrets, mode and secret key. */
+  accounts?: readonly OmiseAccountOptions[];
   /** How far `Omise-Signature-Timestamp` may be from now, in either direction. Default 300. */
   toleranceSeconds?: number;
   /**

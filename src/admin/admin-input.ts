@@ -16,6 +16,8 @@ const KEY_PATTERN = /^[a-z_*]+(\.[a-z_*]+)*$/;
 /** ISO-8601: a date, or a date and time with an optional zone (none: UTC, as the page's fields say). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
+/** An account's name, as the module's options take it. */
+const ACCOUNT = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** A query string or form body as the HTTP layer parsed it. */
 export type Fields = Record<string, unknown>;
@@ -57,6 +59,14 @@ function time(name: string, value: string): Date {
   return Number.isNaN(date.getTime()) ? bad(`${name} is not a real time: ${value}`) : date;
 }
 
+function account(value: string): string {
+  return ACCOUNT.test(value) ? value : bad('account must be an account name: 1 to 32 lower-case letters, digits, _ or -');
+}
+
+function mode(value: string): 'live' | 'test' {
+  return value === 'live' || value === 'test' ? value : bad('mode must be live or test');
+}
+
 function limit(value: string): number {
   const n = /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
   return n >= 1 && n <= MAX_LIST_LIMIT ? n : bad(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`);
@@ -70,12 +80,16 @@ function filter(given: Record<string, string>): EventFilter {
     since: given.since === undefined ? undefined : time('since', given.since),
     until: given.until === undefined ? undefined : time('until', given.until),
     q: given.q === undefined ? undefined : eventId(given.q, 'q (an event id or object id)'),
+    account: given.account === undefined ? undefined : account(given.account),
+    mode: given.mode === undefined ? undefined : mode(given.mode),
   };
 }
 
-export const FILTER_FIELDS = ['status', 'key', 'since', 'until', 'q'] as const;
+export const FILTER_FIELDS = ['status', 'key', 'since', 'until', 'q', 'account', 'mode'] as const;
 /** The dead letters' filter: the status is theirs. */
-export const DEAD_LETTER_FIELDS = ['key', 'since', 'until', 'q'] as const;
+export const DEAD_LETTER_FIELDS = ['key', 'since', 'until', 'q', 'account', 'mode'] as const;
+/** An event's page and its replay: the account, when the event is not the default account's. */
+export const EVENT_FIELDS = ['account'] as const;
 
 export interface ListInput {
   filter: EventFilter;
@@ -108,7 +122,7 @@ export function replayForm(fields: unknown, allowed: readonly string[]): { filte
 export function replayBody(body: unknown): { filter: ReplayFilter; force: boolean } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) bad('the body must be a JSON object');
   const fields = body as Record<string, unknown>;
-  const allowed = ['eventId', 'status', 'key', 'since', 'until', 'force'];
+  const allowed = ['eventId', 'account', 'status', 'key', 'since', 'until', 'force'];
   for (const name of Object.keys(fields)) if (!allowed.includes(name)) bad(`unknown field "${name.slice(0, 40)}" (expected: ${allowed.join(', ')})`);
   const force = fields.force ?? false;
   if (typeof force !== 'boolean') bad('force must be true or false');
@@ -117,16 +131,18 @@ export function replayBody(body: unknown): { filter: ReplayFilter; force: boolea
     if (value === undefined) return undefined;
     return typeof value === 'string' ? value : bad(`${name} must be a string`);
   };
-  const [id, dead, keyPattern, since, until] = ['eventId', 'status', 'key', 'since', 'until'].map(text);
+  const [id, ofAccount, dead, keyPattern, since, until] = ['eventId', 'account', 'status', 'key', 'since', 'until'].map(text);
   const ways = [id, dead, keyPattern ?? since ?? until].filter((value) => value !== undefined).length;
-  if (ways !== 1) bad('give exactly one of: eventId, status: "dead", or key/since/until');
-  if (id !== undefined) return { filter: { eventId: eventId(id, 'eventId') }, force };
-  if (dead !== undefined) return dead === 'dead' ? { filter: { status: 'dead' }, force } : bad('status must be "dead"');
+  if (ways !== 1) bad('give exactly one of: eventId, status: "dead", or key/since/until (and account, to narrow any of them)');
+  const narrowed = ofAccount === undefined ? {} : { account: account(ofAccount) };
+  if (id !== undefined) return { filter: { eventId: eventId(id, 'eventId'), ...narrowed }, force };
+  if (dead !== undefined) return dead === 'dead' ? { filter: { status: 'dead', ...narrowed }, force } : bad('status must be "dead"');
   return {
     filter: {
       key: keyPattern === undefined ? undefined : key(keyPattern),
       since: since === undefined ? undefined : time('since', since),
       until: until === undefined ? undefined : time('until', until),
+      ...narrowed,
     },
     force,
   };

@@ -27,6 +27,7 @@ import {
   encodeCursor,
   eventId as checkEventId,
   type Fields,
+  EVENT_FIELDS,
   FILTER_FIELDS,
   listInput,
   replayBody,
@@ -74,9 +75,11 @@ abstract class AdminRoutes {
     return (await this.admin.replayRecorded(filter, { force, actor })).requeued;
   }
 
-  protected async detail(id: string): Promise<StoredEventDetail> {
-    const event = await this.admin.find(checkEventId(id));
-    if (!event) throw new NotFoundException(`No stored event ${id}.`);
+  /** One event, of the account the query names (else the one received last under that id). */
+  protected async detail(id: string, query: Fields | undefined): Promise<StoredEventDetail> {
+    const { account } = listInput(query, EVENT_FIELDS, ['replayed', 'force']).filter;
+    const event = await this.admin.find(checkEventId(id), account);
+    if (!event) throw new NotFoundException(`No stored event ${id}${account === undefined ? '' : ` of account ${account}`}.`);
     return event;
   }
 }
@@ -134,25 +137,29 @@ export class WebhooksAdminPageController extends AdminRoutes {
   @Get('event/:eventId')
   @HtmlPage()
   async event(@Req() request: AdminRequest, @Param('eventId') id: string, @Query() query: Fields): Promise<string> {
-    const { extra } = listInput(query, [], ['replayed']);
+    const { extra } = listInput(query, EVENT_FIELDS, ['replayed']);
     const replayed = replayedCount(extra.replayed);
-    return eventPage(await this.frame(request), await this.detail(id), replayed);
+    return eventPage(await this.frame(request), await this.detail(id, query), replayed);
   }
 
   @Get('event/:eventId/replay')
   @HtmlPage()
   async confirmEvent(@Req() request: AdminRequest, @Param('eventId') id: string, @Query() query: Fields): Promise<string> {
-    const { force } = replayForm(query, []);
-    return confirmEventPage(await this.frame(request), await this.detail(id), force);
+    const { force } = replayForm(query, EVENT_FIELDS);
+    return confirmEventPage(await this.frame(request), await this.detail(id, query), force);
   }
 
   @Post('event/:eventId/replay')
   @Redirect()
-  async replayEvent(@Req() request: AdminRequest & AdminBodyRequest, @Param('eventId') id: string): Promise<{ url: string; statusCode: number }> {
-    const eventId = checkEventId(id);
+  async replayEvent(
+    @Req() request: AdminRequest & AdminBodyRequest,
+    @Param('eventId') id: string,
+    @Query() query: Fields,
+  ): Promise<{ url: string; statusCode: number }> {
+    const { eventId, account } = await this.detail(id, query);
     const { force } = replayForm(adminBody(request, 'form'), []);
-    const requeued = await this.replay(request, { eventId }, force);
-    return { url: `${eventUrl(this.base(request), eventId)}?replayed=${requeued}`, statusCode: 303 };
+    const requeued = await this.replay(request, { eventId, account }, force);
+    return { url: eventUrl(this.base(request), { eventId, account }, '', { replayed: String(requeued) }), statusCode: 303 };
   }
 }
 
@@ -171,8 +178,8 @@ export class WebhooksAdminApiController extends AdminRoutes {
   }
 
   @Get('events/:eventId')
-  event(@Param('eventId') id: string): Promise<StoredEventDetail> {
-    return this.detail(id);
+  event(@Param('eventId') id: string, @Query() query: Fields): Promise<StoredEventDetail> {
+    return this.detail(id, query);
   }
 
   @Post('replay')

@@ -37,8 +37,12 @@ export class WebhooksAdmin {
     };
   }
 
-  async find(eventId: string): Promise<StoredEventDetail | null> {
-    const record = await this.store.find(eventId);
+  /**
+   * One event with its handler runs and replays: of `account` (`default`: the endpoint at `path`),
+   * or, when the same id is stored under several accounts and none is named, the one received last.
+   */
+  async find(eventId: string, account?: string): Promise<StoredEventDetail | null> {
+    const record = await this.store.find(eventId, account);
     if (!record) return null;
     const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: this.mask.nullable(run.lastError) }));
     return {

@@ -41,7 +41,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly intake: IntakeStore,
   ) {
     this.outcomes = new OutcomeWriter(this.workerId, config.mask, store, telemetry);
-    this.runner = new HandlerRunner(config.dispatch, config.mask, store, handlers, telemetry);
+    this.runner = new HandlerRunner(config.dispatch, config.mask, config.accounts, config.mode, store, handlers, telemetry);
     this.claimer = new EventClaimer(this.workerId, config.dispatch, config.mask, store, telemetry, {
       handle: async (claim) => {
         const outcome = await this.runner.run(claim);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { StoreUnavailable } from '../errors/store.errors';
 import type { Masker } from '../masking/masker';
 import type { ClaimedEvent, DispatchStore } from '../store/dispatch-store';
+import { refKey } from '../store/event-ref';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import type { WebhooksConfig } from '../webhooks.config';
 
@@ -156,8 +157,8 @@ export class EventClaimer {
       try {
         const claimed = await this.store.claim(this.workerId, wanted, this.config.leaseMs, { newOnly });
         this.telemetry.claimed(claimed.length);
-        const succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
-        claims = claimed.map((row) => ({ row, done: succeeded.get(row.eventId) ?? new Set<string>() }));
+        const succeeded = await this.store.succeededHandlers(claimed);
+        claims = claimed.map((row) => ({ row, done: succeeded.get(refKey(row)) ?? new Set<string>() }));
       } catch (error) {
         // Claimed rows, if any, come back when their lease runs out; the sweep tries again. While the
         // store breaker is open every claim is refused at once, and the breaker has said why.
@@ -185,11 +186,11 @@ export class EventClaimer {
       const handled = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => this.hooks.handle(claim))
         .finally(() => {
-          this.running.delete(claim.row.eventId);
+          this.running.delete(refKey(claim.row));
           this.fillSlots();
           this.refill();
         });
-      this.running.set(claim.row.eventId, handled);
+      this.running.set(refKey(claim.row), handled);
     }
   }
 

@@ -2,6 +2,8 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { OmiseEvent } from '../events/omise-event';
+import type { OmiseEventContext } from '../events/omise-event-context';
+import type { ListenerScope } from '../events/on-omise-event.decorator';
 import { patternMatches } from './event-pattern';
 import { ListenerMetadataAccessor } from './listener-metadata.accessor';
 
@@ -9,7 +11,9 @@ import { ListenerMetadataAccessor } from './listener-metadata.accessor';
 export interface EventHandler {
   readonly name: string;
   readonly patterns: readonly string[];
-  invoke(event: OmiseEvent): Promise<unknown>;
+  /** The accounts and mode it is narrowed to (`@OnOmiseEvent`'s options). */
+  readonly scope: ListenerScope;
+  invoke(event: OmiseEvent, context: OmiseEventContext): Promise<unknown>;
 }
 
 /**
@@ -51,12 +55,13 @@ export class HandlerRegistry implements OnApplicationBootstrap {
           );
           continue;
         }
-        const bound = prototype[method] as (event: OmiseEvent) => unknown;
+        const bound = prototype[method] as (event: OmiseEvent, context: OmiseEventContext) => unknown;
         handlers.push({
           name,
           patterns,
+          scope: metadata.scope(prototype[method]),
           // Promise.resolve().then: a handler that throws synchronously becomes a rejection too.
-          invoke: (event) => Promise.resolve().then(() => bound.call(instance, event)),
+          invoke: (event, context) => Promise.resolve().then(() => bound.call(instance, event, context)),
         });
       }
     }
@@ -64,11 +69,16 @@ export class HandlerRegistry implements OnApplicationBootstrap {
     this.logger.log(`${handlers.length} @OnEvent handler(s) found`);
   }
 
-  /** Handlers listening to `key`, in a stable order. */
-  handlersFor(key: string): EventHandler[] {
+  /** Handlers listening to `key` for this account and mode, in a stable order. */
+  handlersFor(key: string, { account, mode }: Pick<OmiseEventContext, 'account' | 'mode'>): EventHandler[] {
     const wildcard = Boolean((this.emitter as unknown as { wildcard?: boolean }).wildcard);
     const delimiter = this.delimiter();
-    return this.handlers.filter((h) => h.patterns.some((p) => patternMatches(p, key, wildcard, delimiter)));
+    return this.handlers.filter(
+      ({ patterns, scope }) =>
+        patterns.some((p) => patternMatches(p, key, wildcard, delimiter)) &&
+        (scope.accounts === undefined || scope.accounts.includes(account)) &&
+        (scope.mode === undefined || scope.mode === mode),
+    );
   }
 
   private delimiter(): string {

@@ -7,7 +7,11 @@ import { isUnavailable } from '../store/deadline';
 import type { Masker } from '../masking/masker';
 import type { AttemptOutcome, DispatchStore } from '../store/dispatch-store';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
-import type { WebhooksConfig } from '../webhooks.config';
+import { modeMismatch, type WebhooksConfig } from '../webhooks.config';
+import type { OmiseMode } from '../webhooks.options';
+import type { OmiseEventContext } from '../events/omise-event-context';
+import { modeOf } from '../events/omise-mode';
+import type { EventRef } from '../store/event-ref';
 import type { Claim } from './event-claimer';
 import type { EventHandler, HandlerRegistry } from './handler-registry';
 import { retryDelayMs } from './retry-schedule';
@@ -27,6 +31,9 @@ export class HandlerRunner {
     private readonly config: WebhooksConfig['dispatch'],
     /** Handlers' errors carry what they were given: card numbers, keys. */
     private readonly mask: Masker,
+    /** Each account's mode, and the module's for an account this instance does not know. */
+    private readonly modes: WebhooksConfig['accounts'],
+    private readonly defaultMode: OmiseMode,
     private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
     private readonly telemetry: WebhooksTelemetry,
@@ -51,7 +58,13 @@ export class HandlerRunner {
       const why = error instanceof OmiseEventError ? [error.message, ...error.details].join(' ') : (error as Error).message;
       return this.finished(row, '', this.dead(row, `the stored event cannot be dispatched: ${why}`));
     }
-    const outcome = await this.telemetry.dispatching({ ...row, key: event.key }, () => this.handle(row, event, done));
+    // An event of the other mode than its account's: stored that way by intake, or replayed since,
+    // or stored before the account's mode was set. Never dispatched.
+    const mode = modeOf(event);
+    const mismatch = modeMismatch(this.modes.get(row.account)?.mode ?? this.defaultMode, mode, row.account);
+    if (mismatch) return this.finished(row, event.key, { ...ref(row), status: 'ignored', lastError: mismatch });
+    const context: OmiseEventContext = { account: row.account, mode, attempt: row.attempts };
+    const outcome = await this.telemetry.dispatching({ ...row, key: event.key }, () => this.handle(row, event, context, done));
     return outcome && this.finished(row, event.key, outcome);
   }
 
@@ -63,23 +76,24 @@ export class HandlerRunner {
   /** An event that no attempt can finish: `dead` at once, with why, for a person to look at. */
   private dead(row: Claim['row'], why: string): AttemptOutcome {
     this.logger.error(`${escaped(row.eventId)}: dead: ${this.mask.line(why)}`);
-    return { eventId: row.eventId, status: 'dead', lastError: why.slice(0, 2000) };
+    return { ...ref(row), status: 'dead', lastError: why.slice(0, 2000) };
   }
 
-  private async handle(row: Claim['row'], event: OmiseEvent, done: ReadonlySet<string>): Promise<AttemptOutcome | undefined> {
+  private async handle(row: Claim['row'], event: OmiseEvent, context: OmiseEventContext, done: ReadonlySet<string>): Promise<AttemptOutcome | undefined> {
     const { eventId, attempts } = row;
+    const { account } = row;
     try {
-      const handlers = this.handlers.handlersFor(event.key);
-      if (handlers.length === 0) return { eventId, status: 'ignored', lastError: null };
+      const handlers = this.handlers.handlersFor(event.key, context);
+      if (handlers.length === 0) return { eventId, account, status: 'ignored', lastError: null };
       const failures: string[] = [];
       let lastRun: AttemptOutcome['lastRun'];
       for (const handler of handlers.filter((candidate) => !done.has(candidate.name))) {
         if (lastRun) await this.store.recordRun(lastRun);
-        const error = await this.telemetry.handling(handler.name, event, attempts, () => this.invoke(handler, event));
+        const error = await this.telemetry.handling(handler.name, event, context, () => this.invoke(handler, event, context));
         if (error !== null) failures.push(`${handler.name}: ${error}`);
-        lastRun = { eventId, handler: handler.name, error };
+        lastRun = { eventId, account, handler: handler.name, error };
       }
-      if (failures.length === 0) return { eventId, status: 'processed', lastError: null, lastRun };
+      if (failures.length === 0) return { eventId, account, status: 'processed', lastError: null, lastRun };
       const policy = this.config.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = attempts >= policy.maxAttempts;
@@ -89,6 +103,7 @@ export class HandlerRunner {
       else this.logger.warn(line);
       return {
         eventId,
+        account,
         status: dead ? 'dead' : 'failed',
         nextAttemptAt: dead ? undefined : new Date(Date.now() + retryDelayMs(attempts, policy)),
         lastError,
@@ -109,7 +124,7 @@ export class HandlerRunner {
    * (stuck on a database that stopped answering, say) is given up: another worker may claim the event
    * by then, and this one's slot is needed.
    */
-  private async invoke(handler: EventHandler, event: OmiseEvent): Promise<string | null> {
+  private async invoke(handler: EventHandler, event: OmiseEvent, context: OmiseEventContext): Promise<string | null> {
     const { leaseMs } = this.config;
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<string>((resolve) => {
@@ -117,7 +132,7 @@ export class HandlerRunner {
     });
     try {
       return await Promise.race([
-        handler.invoke(event).then(
+        handler.invoke(event, context).then(
           () => null,
           (thrown: unknown) => (thrown instanceof Error ? thrown.message : String(thrown)),
         ),
@@ -129,3 +144,6 @@ export class HandlerRunner {
   }
 }
 
+function ref({ eventId, account }: EventRef): EventRef {
+  return { eventId, account };
+}

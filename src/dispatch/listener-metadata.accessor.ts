@@ -1,4 +1,5 @@
 import { OnEvent } from '@nestjs/event-emitter';
+import { type ListenerScope, OMISE_LISTENER_SCOPE } from '../events/on-omise-event.decorator';
 
 /**
  * The metadata key `@OnEvent` writes, as the decorator itself names it (`OnEvent(...).KEY`); the
@@ -12,7 +13,7 @@ interface OnEventMetadata {
 
 /**
  * Reads what `@OnEvent` / `@OnOmiseEvent` recorded on a method, in one place, so nothing else
- * reaches into @nestjs/event-emitter's metadata.
+ * reaches into @nestjs/event-emitter's metadata or the module's own.
  */
 export class ListenerMetadataAccessor {
   constructor(private readonly delimiter: string) {}
@@ -27,5 +28,11 @@ export class ListenerMetadataAccessor {
     return metadata
       .map((m) => (Array.isArray(m.event) ? m.event.join(this.delimiter) : m.event))
       .filter((pattern): pattern is string => typeof pattern === 'string');
+  }
+
+  /** The accounts and mode `@OnOmiseEvent`'s options narrow a listener to; none: every event of its keys. */
+  scope(method: unknown): ListenerScope {
+    if (typeof method !== 'function') return {};
+    return (Reflect.getMetadata(OMISE_LISTENER_SCOPE, method) as ListenerScope | undefined) ?? {};
   }
 }

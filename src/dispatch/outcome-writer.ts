@@ -16,7 +16,7 @@ const MAX_WRITES_IN_FLIGHT = 2;
  */
 const OUTCOME_GATHER_MS = 10;
 
-/** Told after each write: the outcomes it tried to write, and the ids it did write. */
+/** Told after each write: the outcomes it tried to write, and those it did write (by refKey). */
 export type OutcomesWritten = (batch: readonly AttemptOutcome[], written: ReadonlySet<string>) => void;
 
 /**

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { IntakeTrace } from '../telemetry/telemetry';
+import type { ResolvedAccount } from '../webhooks.config';
 
 /** A request on the webhook route: the body reader leaves the exact bytes, and nothing parsed. */
-export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean };
+export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean; params?: Record<string, string | undefined> };
 
 /**
  * What intake knows of one delivery between its first byte and its answer, kept per request in
@@ -16,6 +17,8 @@ export class DeliveryContext {
   trace?: IntakeTrace;
   /** The bytes whose signature passed, so the guard does not check the same bytes twice. */
   verifiedBody?: Buffer;
+  /** The account whose endpoint it came to (found from the path). */
+  account?: ResolvedAccount;
 
   static of(request: IncomingMessage): DeliveryContext {
     let context = DeliveryContext.byRequest.get(request);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ReceivedDelivery } from '../events/omise-event';
-import { WebhooksConfig } from '../webhooks.config';
+import { type ResolvedAccount, WebhooksConfig } from '../webhooks.config';
 import { IntakeRefusal, readDeliveryOrRefuse } from './intake-refusal';
 
 /**
@@ -20,9 +20,12 @@ export class EventConfirmation {
     return this.config.verify === 'signature+fetch';
   }
 
-  /** The API's copy of the delivery, to store instead (401 if the API does not know it, 503 if unreachable). */
-  async confirm(delivered: ReceivedDelivery): Promise<ReceivedDelivery> {
-    const raw = await this.fetchEvent(delivered.event.id);
+  /**
+   * The API's copy of the delivery, read with its account's key, to store instead (401 if the API does
+   * not know it, 503 if unreachable).
+   */
+  async confirm(delivered: ReceivedDelivery, account: ResolvedAccount): Promise<ReceivedDelivery> {
+    const raw = await this.fetchEvent(delivered.event.id, account.secretKey ?? '');
     const confirmed = raw && readDeliveryOrRefuse(raw);
     if (!confirmed || confirmed.event.id !== delivered.event.id) {
       throw new IntakeRefusal('event_not_confirmed', 'The Omise API does not know this event; it was not accepted.');
@@ -31,12 +34,12 @@ export class EventConfirmation {
   }
 
   /** The API's bytes for the event, or null when the API does not know it. */
-  private async fetchEvent(id: string): Promise<Buffer | null> {
-    const { baseUrl, secretKey, timeoutMs } = this.config.omiseApi;
+  private async fetchEvent(id: string, secretKey: string): Promise<Buffer | null> {
+    const { baseUrl, timeoutMs } = this.config.omiseApi;
     let response: Response;
     try {
       response = await fetch(`${baseUrl}/events/${encodeURIComponent(id)}`, {
-        headers: { Authorization: `Basic ${Buffer.from(`${secretKey ?? ''}:`).toString('base64')}`, Accept: 'application/json' },
+        headers: { Authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`, Accept: 'application/json' },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {

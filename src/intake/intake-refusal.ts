@@ -54,6 +54,8 @@ export function statusOf(reason: IntakeRefusalReason): HttpStatus {
     case 'timestamp_in_future':
     case 'event_not_confirmed':
       return HttpStatus.UNAUTHORIZED;
+    case 'unknown_account':
+      return HttpStatus.NOT_FOUND;
     case 'unsupported_media_type':
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case 'payload_too_large':
@@ -110,4 +112,14 @@ export function tooLarge(maxBodyBytes: number): IntakeRefusal {
 
 function assertNever(value: never): never {
   throw new Error(`unhandled webhook refusal reason: ${String(value)}`);
+}
+
+/** A request to `<path>/<name>` for an account this app does not have (or to `path` when only named accounts exist). */
+export function unknownAccount(name: string | undefined): IntakeRefusal {
+  return new IntakeRefusal(
+    'unknown_account',
+    name === undefined
+      ? 'This app takes Omise webhooks per account, at <path>/<account name>; there is no endpoint at the path itself.'
+      : 'No Omise account of this app has that name; the endpoint of an account is <path>/<account name>.',
+  );
 }

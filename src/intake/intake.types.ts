@@ -10,6 +10,8 @@ export interface WebhookAck {
   received: true;
   id: string;
   duplicate: boolean;
+  /** Present when the event was stored `ignored` for its mode (a test-mode event at a live endpoint): why. */
+  ignored?: string;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface WebhookAck {
  */
 export type IntakeRefusalReason =
   | SignatureFailure
+  | 'unknown_account'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'request_timeout'

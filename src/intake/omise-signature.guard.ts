@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
-import { WebhooksConfig } from '../webhooks.config';
+import { accountAt, type ResolvedAccount, WebhooksConfig } from '../webhooks.config';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyOmiseSignature } from '../wire/omise-signature';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
-import { IntakeRefusal, signatureRefusal, tooLarge } from './intake-refusal';
+import { IntakeRefusal, signatureRefusal, tooLarge, unknownAccount } from './intake-refusal';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
@@ -35,11 +35,23 @@ export class DeliveryVerifier {
     return undefined;
   }
 
+  /**
+   * The account of the endpoint the request came to (from its path, `<path>/<name>`), remembered for
+   * the rest of the delivery; undefined when this app has no such account.
+   */
+  accountOf(request: RawBodyRequest): ResolvedAccount | undefined {
+    const context = DeliveryContext.of(request);
+    context.account ??= accountAt(this.config, request.params?.account);
+    return context.account;
+  }
+
   /** Why the whole delivery is refused, cheapest check first, in the order of the status table; undefined when authentic. */
   refusal(request: RawBodyRequest): IntakeRefusal | undefined {
     const { rawBody } = request;
     // Passed the body reader's check already, with these very bytes: nothing about it has changed since.
     if (rawBody !== undefined && DeliveryContext.of(request).verifiedBody === rawBody) return undefined;
+    const account = this.accountOf(request);
+    if (!account) return unknownAccount(request.params?.account);
     const refusal = this.headerRefusal(request);
     if (refusal) return refusal;
     if ((rawBody?.length ?? 0) > this.config.maxBodyBytes) return tooLarge(this.config.maxBodyBytes);
@@ -51,21 +63,22 @@ export class DeliveryVerifier {
           'without keeping `rawBody`.',
       );
     }
-    return this.signatureRefusal(request, rawBody);
+    return this.signatureRefusal(request, rawBody, account);
   }
 
   /**
-   * The signature alone, for bytes already within the limits (the body reader checked the headers and
-   * the size as it read them): why it fails, or undefined, remembered for the rest of the delivery.
+   * The signature alone, against the account's secrets, for bytes already within the limits (the body
+   * reader checked the headers and the size as it read them): why it fails, or undefined, remembered
+   * for the rest of the delivery. Another account's secret never passes.
    */
-  signatureRefusal(request: IncomingMessage, rawBody: Buffer): IntakeRefusal | undefined {
+  signatureRefusal(request: IncomingMessage, rawBody: Buffer, account: ResolvedAccount): IntakeRefusal | undefined {
     const context = DeliveryContext.of(request);
     const verdict = this.telemetry.step(context.trace, 'verify', () =>
       verifyOmiseSignature({
         signatureHeader: request.headersDistinct[SIGNATURE_HEADER],
         timestampHeader: request.headersDistinct[TIMESTAMP_HEADER],
         rawBody,
-        secrets: this.config.secrets,
+        secrets: account.secrets,
         toleranceSeconds: this.config.toleranceSeconds,
         nowSeconds: Math.floor(Date.now() / 1000),
       }),

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { RateLimitedLog } from '../common/rate-limited-log';
 import { Masker } from '../masking/masker';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { DeliveryContext } from './delivery-context';
@@ -10,7 +11,7 @@ import type { IntakeRefusalBody } from './intake.types';
 const RETRY_AFTER_SECONDS = 5;
 
 /** One log line per reason per this interval at most, with a count of the refusals not logged. */
-const LOG_INTERVAL_MS = 10_000;
+export const LOG_INTERVAL_MS = 10_000;
 
 /**
  * How the webhook route refuses a request, wherever the refusal comes from (the body reader ahead of
@@ -20,8 +21,7 @@ const LOG_INTERVAL_MS = 10_000;
 @Injectable()
 export class RefusalResponder {
   private readonly logger = new Logger('OmiseWebhooks');
-  /** Per reason: when it was last logged and how many refusals went unlogged since. */
-  private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
+  private readonly lines = new RateLimitedLog(LOG_INTERVAL_MS);
 
   constructor(
     private readonly telemetry: WebhooksTelemetry,
@@ -33,8 +33,8 @@ export class RefusalResponder {
     const status = error.status;
     this.log(error, status);
     // `req` is there on every response Node makes; a hand-made one (a unit test) may lack it.
-    const trace = (response.req as ServerResponse['req'] | undefined) && DeliveryContext.of(response.req).trace;
-    this.telemetry.intakeAnswered(trace, { refused: error.reason, status });
+    const context = (response.req as ServerResponse['req'] | undefined) && DeliveryContext.of(response.req);
+    this.telemetry.intakeAnswered(context?.trace, { refused: error.reason, status }, context?.account?.name);
     const body: IntakeRefusalBody = { statusCode: status, reason: error.reason, message: error.message };
     if (error.details) body.details = error.details;
     const text = JSON.stringify(body);
@@ -57,19 +57,13 @@ export class RefusalResponder {
    * the sender's input.
    */
   private log(error: IntakeRefusal, status: HttpStatus): void {
-    const now = Date.now();
-    const last = this.lastLogged.get(error.reason);
-    if (last && now - last.at < LOG_INTERVAL_MS) {
-      last.unlogged += 1;
-      return;
-    }
-    const more = last?.unlogged ? ` (+${last.unlogged} more since the last line)` : '';
-    this.lastLogged.set(error.reason, { at: now, unlogged: 0 });
-    if (status >= HttpStatus.INTERNAL_SERVER_ERROR) {
-      const cause = error.cause instanceof Error ? `: ${this.mask.line(error.cause.message)}` : '';
-      this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}${cause}${more}`);
-    } else {
-      this.logger.warn(`intake refused (${status} ${error.reason})${more}`);
-    }
+    this.lines.line(error.reason, (more) => {
+      if (status >= HttpStatus.INTERNAL_SERVER_ERROR) {
+        const cause = error.cause instanceof Error ? `: ${this.mask.line(error.cause.message)}` : '';
+        this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}${cause}${more}`);
+      } else {
+        this.logger.warn(`intake refused (${status} ${error.reason})${more}`);
+      }
+    });
   }
 }

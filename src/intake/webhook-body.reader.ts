@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.config';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
-import { IntakeRefusal, tooLarge } from './intake-refusal';
+import { IntakeRefusal, tooLarge, unknownAccount } from './intake-refusal';
 import { DeliveryVerifier } from './omise-signature.guard';
 import { RefusalResponder } from './refusal-responder';
 
@@ -37,7 +37,10 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
     // An application context without HTTP (a worker-only process) receives no webhooks.
     if (!adapter) return;
-    const mounted = adapter.getType() === 'express' && mountFirst(adapter.getInstance<ExpressLike>(), this.config.path, (req, res, next) => this.read(req, res, next));
+    const express = adapter.getType() === 'express' ? adapter.getInstance<ExpressLike>() : undefined;
+    const read = (req: RawBodyRequest, res: ServerResponse, next: () => void) => this.read(req, res, next);
+    // The endpoint at `path`, and the accounts' at `<path>/<name>`.
+    const mounted = express !== undefined && mountFirst(express, this.config.path, read) && mountFirst(express, `${this.config.path}/:account`, read);
     if (!mounted) {
       this.logger.warn(
         `Could not put the webhook body reader ahead of the body parsers (${adapter.getType()}); the route relies on the host's ` +
@@ -54,6 +57,8 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       this.refusals.answer(res, error);
     };
     const limit = this.config.maxBodyBytes;
+    const account = this.verifier.accountOf(req);
+    if (!account) return refuse(unknownAccount(req.params?.account), true);
     const refusal = this.verifier.headerRefusal(req);
     if (refusal) return refuse(refusal, true);
 
@@ -86,7 +91,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       req.body = undefined;
       // Checked here, with the whole body read (the connection stays usable): a forged request is
       // answered without going through Nest at all.
-      const forged = this.verifier.signatureRefusal(req, body);
+      const forged = this.verifier.signatureRefusal(req, body, account);
       if (forged) return this.refusals.answer(res, forged);
       next();
     });

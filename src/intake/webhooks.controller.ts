@@ -13,7 +13,8 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import type { ReceivedDelivery } from '../events/omise-event';
-import type { RawBodyRequest } from './delivery-context';
+import type { ResolvedAccount } from '../webhooks.config';
+import { DeliveryContext, type RawBodyRequest } from './delivery-context';
 import { EventConfirmation } from './event-confirmation';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { readDeliveryOrRefuse } from './intake-refusal';
@@ -38,7 +39,8 @@ export function isOmiseWebhookRoute(context: ExecutionContext): boolean {
 function OmiseWebhookEndpoint(): MethodDecorator {
   return applyDecorators(
     SetMetadata(OMISE_WEBHOOK_ROUTE, true),
-    Post(),
+    // The default account's endpoint at the path itself, each named account's below it.
+    Post(['', ':account']),
     // The URL is registered in the Omise dashboard: it must not move when the host's API version does.
     Version(VERSION_NEUTRAL),
     HttpCode(200),
@@ -54,18 +56,25 @@ const SignedDelivery = createParamDecorator((_data: unknown, context: ExecutionC
   readDeliveryOrRefuse(context.switchToHttp().getRequest<RawBodyRequest>().rawBody as Buffer),
 );
 
+/** The account whose endpoint the delivery came to (the guard found it, or refused the request). */
+const DeliveryAccount = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ResolvedAccount =>
+    DeliveryContext.of(context.switchToHttp().getRequest<RawBodyRequest>()).account as ResolvedAccount,
+);
+
 /**
  * The endpoint, in the order Nest runs it: the guard lets only authentic deliveries in, the
- * parameter is the parsed event, the handler returns the delivery to store (the Omise API's copy
- * with `verify: 'signature+fetch'`), and the interceptor stores it once per event id and answers.
+ * parameters are the parsed event and its account, the handler returns the delivery to store (the
+ * Omise API's copy with `verify: 'signature+fetch'`), and the interceptor stores it once per event
+ * id and account and answers.
  */
 @Controller()
 export class WebhooksController {
   constructor(private readonly confirmation: EventConfirmation) {}
 
   @OmiseWebhookEndpoint()
-  receive(@SignedDelivery() delivery: ReceivedDelivery): ReceivedDelivery | Promise<ReceivedDelivery> {
-    return this.confirmation.enabled ? this.confirmation.confirm(delivery) : delivery;
+  receive(@SignedDelivery() delivery: ReceivedDelivery, @DeliveryAccount() account: ResolvedAccount): ReceivedDelivery | Promise<ReceivedDelivery> {
+    return this.confirmation.enabled ? this.confirmation.confirm(delivery, account) : delivery;
   }
 }
 

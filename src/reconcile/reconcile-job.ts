@@ -3,7 +3,7 @@ import { escaped } from '../common/log-text';
 import type { Masker } from '../masking/masker';
 import { Database } from '../store/database';
 import { IntakeStore } from '../store/intake-store';
-import { WebhooksConfig } from '../webhooks.config';
+import { type ResolvedAccount, WebhooksConfig } from '../webhooks.config';
 import { OmiseEventsApi } from '../wire/omise-events-api';
 import type { ReconcileCounts } from './reconcile.types';
 import { describeCounts, describeWindow, Reconciliation } from './reconciliation';
@@ -71,25 +71,47 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
     this.reconcileNow().catch(() => undefined);
   }
 
+  /** Each account's Events API, one after the other; the counts of all of them. */
   private async reconcileOnce(settings: NonNullable<WebhooksConfig['reconcile']>): Promise<ReconcileCounts> {
+    const total: ReconcileCounts = { listed: 0, alreadyStored: 0, missing: 0, refused: 0 };
+    let failure: Error | undefined;
+    for (const account of this.config.accounts.values()) {
+      try {
+        const counts = await this.reconcileAccount(settings, account);
+        for (const field of Object.keys(total) as Array<keyof ReconcileCounts>) total[field] += counts[field];
+      } catch (error) {
+        // One account's API failing does not stop the others'; the run reports the first failure.
+        failure ??= error as Error;
+        if (this.stopping.signal.aborted) break;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return total;
+  }
+
+  private async reconcileAccount(settings: NonNullable<WebhooksConfig['reconcile']>, account: ResolvedAccount): Promise<ReconcileCounts> {
     const started = Date.now();
     // Up to the last whole second: the API's times have seconds only, and an event created later in
     // the current second would sort among those already paged.
     const window = { from: new Date(started - settings.lookbackMs), to: new Date(started - 1000) };
     const reconciliation = new Reconciliation(
       {
-        api: new OmiseEventsApi(this.config.omiseApi.baseUrl, settings.secretKey, settings.timeoutMs),
+        // Every account has a key when reconcile is on (checked at boot).
+        api: new OmiseEventsApi(this.config.omiseApi.baseUrl, account.secretKey ?? '', settings.timeoutMs),
         db: this.db,
         store: this.store,
+        account,
       },
       // What it stores wakes this instance's worker, as a delivery's commit does.
       { ...window, signal: this.stopping.signal },
     );
+    const named = this.config.accounts.size > 1 ? ` ${account.name}` : '';
     const what = () =>
-      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusedSummary(reconciliation, this.config.mask)}; ${Date.now() - started} ms`;
+      `reconcile${named}: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}` +
+      `${refusedSummary(reconciliation, this.config.mask)}; ${Date.now() - started} ms`;
     try {
       const counts = await reconciliation.reconcile();
-      this.telemetry.reconciled(counts);
+      this.telemetry.reconciled(counts, account.name);
       // Missing events are webhooks that never arrived: someone should know.
       if (counts.missing > 0 || counts.refused > 0) this.logger.warn(what());
       else this.logger.log(what());

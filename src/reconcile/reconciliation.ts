@@ -5,6 +5,9 @@ import type { Database } from '../store/database';
 import { isUnavailable } from '../store/deadline';
 import type { IntakeStore } from '../store/intake-store';
 import type { ReconcileCounts } from './reconcile.types';
+import { modeOf } from '../events/omise-mode';
+import { modeMismatch } from '../webhooks.config';
+import type { OmiseMode } from '../webhooks.options';
 import { asDelivered, type EventsPage, type EventsQuery, type ListedEvent, omiseTime } from '../wire/omise-events-api';
 import { serializeOmiseEvent } from '../wire/serialize-omise-event';
 
@@ -31,6 +34,8 @@ export interface ReconcileTarget {
   db: Database;
   /** Stores as intake does: duplicate-safe by the primary key, so a delivery racing the run stores once. */
   store: IntakeStore;
+  /** Whose Events API this is: its events are stored under its name, and one of the other mode is stored ignored. */
+  account: { name: string; mode: OmiseMode };
 }
 
 /** Which events one reconciliation looks at, and what it tells as it goes. */
@@ -126,7 +131,7 @@ export class Reconciliation {
     const p = this.target.db.params();
     const rows = await this.target.db.query<Array<{ event_id: string }>>(
       'finding stored events',
-      `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${p.list(ids)})`,
+      `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${p.list(ids)}) AND account = ${p.add(this.target.account.name)}`,
       p.values,
     );
     return new Set(rows.map((row) => row.event_id));
@@ -138,7 +143,12 @@ export class Reconciliation {
    * the events that were stored are counted and handed on.
    */
   private async storeMissing(missing: ReceivedDelivery[]): Promise<void> {
-    const outcomes = await Promise.allSettled(missing.map(({ event, bodyText }) => this.target.store.store(event, bodyText, { source: 'reconciliation' })));
+    const { name, mode } = this.target.account;
+    const outcomes = await Promise.allSettled(
+      missing.map(({ event, bodyText }) =>
+        this.target.store.store(event, bodyText, { source: 'reconciliation', account: name, ignoredBecause: modeMismatch(mode, modeOf(event), name) ?? undefined }),
+      ),
+    );
     let unavailable: Error | undefined;
     const stored: OmiseEvent[] = [];
     outcomes.forEach((outcome, index) => {

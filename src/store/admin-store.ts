@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from './database';
+import { type EventRef, refsCondition } from './event-ref';
 import { filterConditions, replayConditions } from './event-filter';
 import type { HandlerRunStatus } from './handler-run.entity';
 import type { EventCursor, EventFilter, EventReplay, HandlerRunSummary, ReplayFilter, StoredEventSummary } from './stored-event.types';
@@ -16,7 +17,7 @@ export interface StoredEventRecord {
 }
 
 const SUMMARY_SELECT =
-  'SELECT event_id, event_key, livemode, received_at, status, attempts, next_attempt_at, locked_until, last_error, processed_at, object_id, ' +
+  'SELECT event_id, account, event_key, livemode, received_at, status, attempts, next_attempt_at, locked_until, last_error, processed_at, object_id, ' +
   'source, trace_parent';
 
 /** A row as the drivers return it: these tables hold only text, numbers and booleans. */
@@ -57,26 +58,36 @@ export class AdminStore {
     return { sql, values: p.values };
   }
 
-  async find(eventId: string): Promise<StoredEventRecord | null> {
+  /**
+   * One event with its handler runs and replays: of `account`, or, when the same id is stored under
+   * several accounts and none is named, the one received last.
+   */
+  async find(eventId: string, account?: string): Promise<StoredEventRecord | null> {
     const p = this.db.params();
-    const rows = await this.db.query<Row[]>('reading an event', `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}`, p.values);
+    const ofAccount = account === undefined ? '' : ` AND account = ${p.add(account)}`;
+    const rows = await this.db.query<Row[]>(
+      'reading an event',
+      `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}${ofAccount} ORDER BY received_at DESC`,
+      p.values,
+    );
     if (rows.length === 0) return null;
+    const event = toSummary(rows[0]);
     const r = this.db.params();
     const runs = await this.db.query<Row[]>(
       'reading handler runs',
-      `SELECT handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id = ${r.add(eventId)} ORDER BY handler`,
+      `SELECT handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE ${refsCondition(r, [event])} ORDER BY handler`,
       r.values,
     );
-    return { event: toSummary(rows[0]), bodyText: String(rows[0].raw_body), handlerRuns: runs.map(toRun), replays: await this.replaysOf(eventId) };
+    return { event, bodyText: String(rows[0].raw_body), handlerRuns: runs.map(toRun), replays: await this.replaysOf(event) };
   }
 
-  private async replaysOf(eventId: string): Promise<EventReplay[]> {
+  private async replaysOf(ref: EventRef): Promise<EventReplay[]> {
     const p = this.db.params();
     const rows = await this.db.query<Row[]>(
       'reading replays',
       'SELECT r.replay_id, r.replayed_at, r.actor, r.selection, r.forced, e.status, e.attempts, e.last_error, e.processed_at ' +
         'FROM omise_webhook_replayed_events e JOIN omise_webhook_replays r ON r.replay_id = e.replay_id ' +
-        `WHERE e.event_id = ${p.add(eventId)} ORDER BY r.replayed_at DESC, r.replay_id DESC`,
+        `WHERE ${refsCondition(p, [ref], 'e.')} ORDER BY r.replayed_at DESC, r.replay_id DESC`,
       p.values,
     );
     if (rows.length === 0) return [];
@@ -86,7 +97,7 @@ export class AdminStore {
     const runs = await this.db.query<Row[]>(
       'reading replayed runs',
       'SELECT replay_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_replayed_runs ' +
-        `WHERE replay_id IN (${q.list(ids)}) AND event_id = ${q.add(eventId)} ORDER BY handler`,
+        `WHERE replay_id IN (${q.list(ids)}) AND ${refsCondition(q, [ref])} ORDER BY handler`,
       q.values,
     );
     return rows.map((row) => ({
@@ -135,6 +146,7 @@ const bool = (value: Value): boolean => value === true || Number(value) === 1;
 function toSummary(row: Row): StoredEventSummary {
   return {
     eventId: String(row.event_id),
+    account: String(row.account),
     key: String(row.event_key),
     livemode: bool(row.livemode),
     receivedAt: time(row.received_at),

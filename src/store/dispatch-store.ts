@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { Database } from './database';
+import { type EventRef, refKey, refsCondition } from './event-ref';
 import { SqlParams, updatedRows } from './sql-dialect';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
-export interface ClaimedEvent {
-  eventId: string;
+export interface ClaimedEvent extends EventRef {
   bodyText: string;
   attempts: number;
   /** The traceparent of the intake that stored it, for the dispatch span's link. */
@@ -14,15 +14,13 @@ export interface ClaimedEvent {
 }
 
 /** What one handler did with one event: `error` null when it succeeded. */
-export interface HandlerRun {
-  eventId: string;
+export interface HandlerRun extends EventRef {
   handler: string;
   error: string | null;
 }
 
 /** How a claimed event ends this attempt, with the run of its last handler (committed together). */
-export interface AttemptOutcome {
-  eventId: string;
+export interface AttemptOutcome extends EventRef {
   status: Extract<WebhookEventStatus, 'processed' | 'ignored' | 'failed' | 'dead'>;
   /** For `failed`: when to try again. */
   nextAttemptAt?: Date;
@@ -89,18 +87,18 @@ export class DispatchStore {
     if (this.db.dialect === 'mysql') {
       return this.db.transaction(runner, async () => {
         const p = new SqlParams('mysql');
-        const ids = (await runner.query(`SELECT event_id FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`, p.values)) as Array<{
-          event_id: string;
-        }>;
-        if (ids.length === 0) return [];
+        const refs = (await runner.query(
+          `SELECT event_id AS eventId, account FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`,
+          p.values,
+        )) as EventRef[];
+        if (refs.length === 0) return [];
         const u = new SqlParams('mysql');
         const assignments = set(u); // before the id list: MySQL binds placeholders by position
-        const list = u.list(ids.map((r) => r.event_id));
-        await runner.query(`UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${list})`, u.values);
+        await runner.query(`UPDATE omise_webhook_events SET ${assignments} WHERE ${refsCondition(u, refs)}`, u.values);
         const r = new SqlParams('mysql');
         return (await runner.query(
-          `SELECT event_id AS eventId, raw_body AS bodyText, attempts, trace_parent AS traceParent FROM omise_webhook_events ` +
-            `WHERE event_id IN (${r.list(ids.map((row) => row.event_id))})`,
+          `SELECT event_id AS eventId, account, raw_body AS bodyText, attempts, trace_parent AS traceParent FROM omise_webhook_events ` +
+            `WHERE ${refsCondition(r, refs)}`,
           r.values,
         )) as ClaimedEvent[];
       });
@@ -108,26 +106,26 @@ export class DispatchStore {
     const p = this.db.params();
     const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const sql =
-      `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
-      `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
-      'RETURNING event_id AS "eventId", raw_body AS "bodyText", attempts, trace_parent AS "traceParent"';
+      `UPDATE omise_webhook_events SET ${set(p)} WHERE (event_id, account) IN ` +
+      `(SELECT event_id, account FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
+      'RETURNING event_id AS "eventId", account, raw_body AS "bodyText", attempts, trace_parent AS "traceParent"';
     return updatedRows<ClaimedEvent>(this.db.dialect, await runner.query(sql, p.values));
   }
 
-  /** Per event, the handlers that already succeeded: they are not run again. One query per claim. */
-  async succeededHandlers(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
-    const done = new Map<string, Set<string>>(eventIds.map((id) => [id, new Set<string>()]));
-    if (eventIds.length === 0) return done;
+  /** Per event (by refKey), the handlers that already succeeded: they are not run again. One query per claim. */
+  async succeededHandlers(refs: readonly EventRef[]): Promise<Map<string, Set<string>>> {
+    const done = new Map<string, Set<string>>(refs.map((ref) => [refKey(ref), new Set<string>()]));
+    if (refs.length === 0) return done;
     const p = this.db.params();
     const rows = await this.db.boundedRetryingLocks(
       'reading handler runs',
       async (runner) =>
-        (await runner.query(`SELECT event_id, handler FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(eventIds)}) AND status = 'succeeded'`, p.values)) as Array<{
-          event_id: string;
-          handler: string;
-        }>,
+        (await runner.query(
+          `SELECT event_id AS "eventId", account, handler FROM omise_webhook_handler_runs WHERE ${refsCondition(p, refs)} AND status = 'succeeded'`,
+          p.values,
+        )) as Array<EventRef & { handler: string }>,
     );
-    for (const row of rows) done.get(row.event_id)?.add(row.handler);
+    for (const row of rows) done.get(refKey(row))?.add(row.handler);
     return done;
   }
 
@@ -140,7 +138,7 @@ export class DispatchStore {
    * Ends this worker's leases of many events with their outcomes, and records their last handler
    * runs, in one commit (one statement on PostgreSQL). An event whose lease was lost (it ran out and
    * another worker claimed the event) is left alone: the other worker's outcome stands. Returns the
-   * ids whose outcome was written.
+   * events (by refKey) whose outcome was written.
    */
   async finish(workerId: string, outcomes: readonly AttemptOutcome[], now = new Date()): Promise<Set<string>> {
     if (outcomes.length === 0) return new Set();
@@ -166,65 +164,71 @@ export class DispatchStore {
     const runsCte = runs.length > 0 ? `runs AS (${this.runsInsert(p, runs, now)} RETURNING 1), ` : '';
     const values = this.outcomeValues(p, outcomes, now, (sql, type) => `CAST(${sql} AS ${type})`);
     const rows: unknown = await runner.query(
-      `WITH ${runsCte}v (event_id, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
+      `WITH ${runsCte}v (event_id, account, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
         `UPDATE omise_webhook_events AS e SET ${outcomeAssignments('')} FROM v ` +
-        `WHERE e.event_id = v.event_id AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' RETURNING e.event_id`,
+        `WHERE e.event_id = v.event_id AND e.account = v.account AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' ` +
+        'RETURNING e.event_id AS "eventId", e.account',
       p.values,
     );
-    return new Set(updatedRows<{ event_id: string }>('postgres', rows).map((row) => row.event_id));
+    return new Set(updatedRows<EventRef>('postgres', rows).map(refKey));
   }
 
   private async finishSqlite(runner: QueryRunner, workerId: string, outcomes: readonly AttemptOutcome[], now: Date): Promise<Set<string>> {
     const p = new SqlParams('sqlite');
     const values = this.outcomeValues(p, outcomes, now, (sql) => sql);
     const rows = (await runner.query(
-      `WITH v (event_id, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
+      `WITH v (event_id, account, status, next_attempt_at, last_error, processed_at) AS (VALUES ${values}) ` +
         `UPDATE omise_webhook_events AS e SET ${outcomeAssignments('')} FROM v ` +
-        `WHERE e.event_id = v.event_id AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' RETURNING event_id`,
+        `WHERE e.event_id = v.event_id AND e.account = v.account AND e.locked_by = ${p.add(workerId)} AND e.status = 'processing' ` +
+        'RETURNING event_id AS "eventId", account',
       p.values,
-    )) as Array<{ event_id: string }>;
-    return new Set(rows.map((row) => row.event_id));
+    )) as EventRef[];
+    return new Set(rows.map(refKey));
   }
 
   /** MySQL has no RETURNING: the held leases are read (and locked) first, then updated from a derived table. */
   private async finishMysql(runner: QueryRunner, workerId: string, outcomes: readonly AttemptOutcome[], now: Date): Promise<Set<string>> {
     const h = new SqlParams('mysql');
     const held = (await runner.query(
-      `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${h.list(outcomes.map((o) => o.eventId))}) ` +
+      `SELECT event_id AS eventId, account FROM omise_webhook_events WHERE ${refsCondition(h, outcomes)} ` +
         `AND locked_by = ${h.add(workerId)} AND status = 'processing' FOR UPDATE`,
       h.values,
-    )) as Array<{ event_id: string }>;
+    )) as EventRef[];
     if (held.length === 0) return new Set();
     const p = new SqlParams('mysql');
     const rows = outcomes.map((outcome, index) => {
-      const [id, status, next, error, processed] = this.outcomeFields(p, outcome, now);
+      const [id, account, status, next, error, processed] = this.outcomeFields(p, outcome, now);
       return index === 0
-        ? `SELECT ${id} AS event_id, ${status} AS status, ${next} AS next_attempt_at, ${error} AS last_error, ${processed} AS processed_at`
-        : `SELECT ${id}, ${status}, ${next}, ${error}, ${processed}`;
+        ? `SELECT ${id} AS event_id, ${account} AS account, ${status} AS status, ${next} AS next_attempt_at, ${error} AS last_error, ${processed} AS processed_at`
+        : `SELECT ${id}, ${account}, ${status}, ${next}, ${error}, ${processed}`;
     });
     await runner.query(
-      `UPDATE omise_webhook_events AS e JOIN (${rows.join(' UNION ALL ')}) AS v ON e.event_id = v.event_id ` +
+      `UPDATE omise_webhook_events AS e JOIN (${rows.join(' UNION ALL ')}) AS v ON e.event_id = v.event_id AND e.account = v.account ` +
         `SET ${outcomeAssignments('e.')} ` +
         `WHERE e.locked_by = ${p.add(workerId)} AND e.status = 'processing'`,
       p.values,
     );
-    return new Set(held.map((row) => row.event_id));
+    return new Set(held.map(refKey));
   }
 
-  /** `(id, status, next attempt, last error, processed at)` per outcome, each field through `cast` (PostgreSQL types them). */
+  /** `(id, account, status, next attempt, last error, processed at)` per outcome, each field through `cast` (PostgreSQL types them). */
   private outcomeValues(p: SqlParams, outcomes: readonly AttemptOutcome[], now: Date, cast: (sql: string, type: string) => string): string {
     return outcomes
       .map((outcome) => {
-        const [id, status, next, error, processed] = this.outcomeFields(p, outcome, now);
-        return `(${cast(id, 'varchar')}, ${cast(status, 'varchar')}, ${cast(next, 'bigint')}, ${cast(error, 'text')}, ${cast(processed, 'bigint')})`;
+        const [id, account, status, next, error, processed] = this.outcomeFields(p, outcome, now);
+        return (
+          `(${cast(id, 'varchar')}, ${cast(account, 'varchar')}, ${cast(status, 'varchar')}, ${cast(next, 'bigint')}, ` +
+          `${cast(error, 'text')}, ${cast(processed, 'bigint')})`
+        );
       })
       .join(', ');
   }
 
-  private outcomeFields(p: SqlParams, outcome: AttemptOutcome, now: Date): [string, string, string, string, string] {
+  private outcomeFields(p: SqlParams, outcome: AttemptOutcome, now: Date): [string, string, string, string, string, string] {
     const finished = outcome.status === 'processed' || outcome.status === 'ignored';
     return [
       p.add(outcome.eventId),
+      p.add(outcome.account),
       p.add(outcome.status),
       outcome.nextAttemptAt ? p.time(outcome.nextAttemptAt) : p.add(null),
       p.add(outcome.lastError),
@@ -240,14 +244,18 @@ export class DispatchStore {
   /** A run's attempts count its tries; a retry updates the row of the handler's earlier run. */
   private runsInsert(p: SqlParams, runs: readonly HandlerRun[], now: Date): string {
     const values = runs
-      .map((run) => `(${p.add(run.eventId)}, ${p.add(run.handler)}, ${p.add(run.error === null ? 'succeeded' : 'failed')}, 1, ${p.add(run.error)}, ${p.time(now)})`)
+      .map(
+        (run) =>
+          `(${p.add(run.eventId)}, ${p.add(run.account)}, ${p.add(run.handler)}, ${p.add(run.error === null ? 'succeeded' : 'failed')}, 1, ` +
+          `${p.add(run.error)}, ${p.time(now)})`,
+      )
       .join(', ');
     const update =
       this.db.dialect === 'mysql'
         ? 'ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = attempts + 1, last_error = VALUES(last_error), updated_at = VALUES(updated_at)'
-        : 'ON CONFLICT (event_id, handler) DO UPDATE SET status = excluded.status, ' +
+        : 'ON CONFLICT (event_id, account, handler) DO UPDATE SET status = excluded.status, ' +
           'attempts = omise_webhook_handler_runs.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at';
-    return `INSERT INTO omise_webhook_handler_runs (event_id, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`;
+    return `INSERT INTO omise_webhook_handler_runs (event_id, account, handler, status, attempts, last_error, updated_at) VALUES ${values} ${update}`;
   }
 
   /** Gives back this worker's unfinished leases so another instance can take them at once. */

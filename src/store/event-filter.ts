@@ -14,25 +14,33 @@ export function filterConditions(p: SqlParams, filter: EventFilter): string[] {
   if (filter.until) where.push(`received_at < ${p.time(filter.until)}`);
   // Two index lookups (primary key, object_id), merged by every database's planner.
   if (filter.q) where.push(`(event_id = ${p.add(filter.q)} OR object_id = ${p.add(filter.q)})`);
+  if (filter.account) where.push(`account = ${p.add(filter.account)}`);
+  if (filter.mode) where.push(`livemode = ${p.bool(filter.mode === 'live')}`);
   return where;
+}
+
+/** Which statuses a replay may take: a running event is never touched; without force, finished ones (processed, ignored) neither. */
+export function replayable(force: boolean): string {
+  return force ? "status <> 'processing'" : "status IN ('failed', 'dead', 'pending')";
 }
 
 /** The replay filter as SQL conditions, on top of which statuses a replay may take. */
 export function replayConditions(p: SqlParams, filter: ReplayFilter, force: boolean): string[] {
-  // A running event is never touched; without force, finished ones (processed, ignored) neither.
-  const where = [force ? "status <> 'processing'" : "status IN ('failed', 'dead', 'pending')"];
+  const where = [replayable(force)];
   if ('eventId' in filter) where.push(`event_id = ${p.add(filter.eventId)}`);
   else if ('eventIds' in filter) where.push(filter.eventIds.length > 0 ? `event_id IN (${p.list(filter.eventIds)})` : '1 = 0');
-  else where.push(...filterConditions(p, filter));
+  else return [...where, ...filterConditions(p, filter)];
+  if (filter.account) where.push(`account = ${p.add(filter.account)}`);
   return where;
 }
 
 /** The filter as an operator reads it, for the replay history (`status=dead key=charge.*`). */
 export function describeReplayFilter(filter: ReplayFilter): string {
-  if ('eventId' in filter) return `event ${filter.eventId}`;
+  const of = 'eventId' in filter || 'eventIds' in filter ? (filter.account ? ` of account ${filter.account}` : '') : '';
+  if ('eventId' in filter) return `event ${filter.eventId}${of}`;
   if ('eventIds' in filter) {
     const shown = filter.eventIds.slice(0, 3).join(', ');
-    return `${filter.eventIds.length} event(s) by id: ${shown}${filter.eventIds.length > 3 ? ', …' : ''}`;
+    return `${filter.eventIds.length} event(s) by id${of}: ${shown}${filter.eventIds.length > 3 ? ', …' : ''}`;
   }
   const status = filter.status === undefined ? undefined : typeof filter.status === 'string' ? filter.status : filter.status.join(',');
   const parts = [
@@ -41,6 +49,8 @@ export function describeReplayFilter(filter: ReplayFilter): string {
     filter.since && `since=${filter.since.toISOString()}`,
     filter.until && `until=${filter.until.toISOString()}`,
     filter.q && `q=${filter.q}`,
+    filter.account && `account=${filter.account}`,
+    filter.mode && `mode=${filter.mode}`,
   ].filter((part): part is string => typeof part === 'string');
   return parts.length > 0 ? parts.join(' ') : 'all events';
 }

@@ -12,6 +12,10 @@ export class HandlerRunEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
   eventId!: string;
 
+  /** The Omise account it came for: `default` at the module's `path`, an account's name at `<path>/<name>`. */
+  @PrimaryColumn({ type: 'varchar', length: 32, default: 'default' })
+  account!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 200 })
   handler!: string;
 

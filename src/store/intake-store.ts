@@ -5,21 +5,31 @@ import type { OmiseEvent } from '../events/omise-event';
 import { Database } from './database';
 import { DatabaseTimeout, StoreOverloaded } from '../errors/store.errors';
 import { isUnavailable } from './deadline';
+import { DEFAULT_ACCOUNT, modeOf } from '../events/omise-mode';
 import { objectIdOf } from './object-id';
 import type { WebhookEventSource } from './webhook-event.entity';
 
 /** Outcome of storing a delivery: the first delivery of an id is `stored`, every later one `duplicate`. */
 export type IntakeOutcome = 'stored' | 'duplicate';
 
-/** Where a delivery came from, and the trace context to store with it. */
+/** Where a delivery came from, for which account, and the trace context to store with it. */
 export interface StoreOptions {
+  /** Default `default`. */
+  account?: string;
   source?: WebhookEventSource;
   traceParent?: string | null;
+  /**
+   * Stored `ignored` with this reason and never dispatched (an event of the other mode than its
+   * endpoint's): acknowledged, so Omise stops retrying, and there for a person to see.
+   */
+  ignoredBecause?: string;
 }
 
 interface PendingDelivery {
   event: OmiseEvent;
   bodyText: string;
+  account: string;
+  ignoredBecause: string | null;
   source: WebhookEventSource;
   traceParent: string | null;
   receivedAt: Date;
@@ -38,7 +48,7 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 /**
  * Writes deliveries to `omise_webhook_events` with group commit: every delivery that arrives while
  * the event loop is busy (or while earlier batches are being written) joins one multi-row INSERT and
- * one commit. Duplicates are settled by the primary key on `event_id` inside the database
+ * one commit. Duplicates are settled by the primary key on (`event_id`, `account`) inside the database
  * (`ON CONFLICT DO NOTHING` / a no-op `ON DUPLICATE KEY UPDATE`), never by a read before the write,
  * so concurrent deliveries on any number of instances yield exactly one `stored`. Resolves only once
  * the row is committed; then tells whoever listens for new events (the worker) once per batch.
@@ -75,6 +85,8 @@ export class IntakeStore {
       const delivery: PendingDelivery = {
         event,
         bodyText,
+        account: options.account ?? DEFAULT_ACCOUNT,
+        ignoredBecause: options.ignoredBecause ?? null,
         source: options.source ?? 'webhook',
         traceParent: options.traceParent ?? null,
         receivedAt: new Date(),
@@ -93,10 +105,10 @@ export class IntakeStore {
     // Deliveries whose deadline passed while they waited are already answered: not written.
     const batch = queued.filter((delivery) => !delivery.settled);
     if (batch.length === 0) return;
-    // The first delivery of an id in the batch is the one that may insert; the others are duplicates
-    // whatever the database says, as are first deliveries whose id was already stored.
+    // The first delivery of an event (an id, for an account) in the batch is the one that may insert;
+    // the others are duplicates whatever the database says, as are first deliveries already stored.
     const firsts = new Map<string, PendingDelivery>();
-    for (const delivery of batch) if (!firsts.has(delivery.event.id)) firsts.set(delivery.event.id, delivery);
+    for (const delivery of batch) if (!firsts.has(keyOf(delivery))) firsts.set(keyOf(delivery), delivery);
     const rows = [...firsts.values()];
     let inserted: Set<string>;
     try {
@@ -114,19 +126,18 @@ export class IntakeStore {
         try {
           for (const id of await this.insertRetryingLocks([row])) inserted.add(id);
         } catch (rowError) {
-          refused.set(row.event.id, rowError);
+          refused.set(keyOf(row), rowError);
         }
       }
       for (const delivery of batch) {
-        const rowError = refused.get(delivery.event.id);
+        const rowError = refused.get(keyOf(delivery));
         if (rowError !== undefined) settle(delivery, rowError);
       }
     }
-    for (const delivery of batch) {
-      const isWinner = firsts.get(delivery.event.id) === delivery && inserted.has(delivery.event.id);
-      settle(delivery, undefined, isWinner ? 'stored' : 'duplicate');
+    for (const delivery of batch) settle(delivery, undefined, inserted.has(delivery.deliveryId) ? 'stored' : 'duplicate');
+    if (rows.some((row) => inserted.has(row.deliveryId) && row.ignoredBecause === null)) {
+      for (const listener of this.newEventListeners) listener();
     }
-    if (inserted.size > 0) for (const listener of this.newEventListeners) listener();
   }
 
   private insertRetryingLocks(rows: PendingDelivery[]): Promise<Set<string>> {
@@ -134,15 +145,19 @@ export class IntakeStore {
     return this.db.boundedRetryingLocks('storing events', (runner) => this.insertIgnoringDuplicates(runner, rows));
   }
 
-  /** Inserts the rows in one statement and one commit; returns the ids that were new. */
+  /** Inserts the rows in one statement and one commit; returns the delivery ids of the rows it created. */
   private async insertIgnoringDuplicates(runner: QueryRunner, rows: PendingDelivery[]): Promise<Set<string>> {
-    const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent, object_id)';
+    const columns =
+      '(event_id, account, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent, object_id, ' +
+      'status, last_error, processed_at)';
     const params = this.db.params();
     const tuples = rows.map(
       (row) =>
-        `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
+        `(${params.add(row.event.id)}, ${params.add(row.account)}, ${params.add(row.event.key)}, ${params.bool(modeOf(row.event) === 'live')}, ` +
         `${params.add(row.bodyText)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)}, ` +
-        `${params.add(row.source)}, ${params.add(row.traceParent)}, ${params.add(objectIdOf(row.event))})`,
+        `${params.add(row.source)}, ${params.add(row.traceParent)}, ${params.add(objectIdOf(row.event))}, ` +
+        `${params.add(row.ignoredBecause === null ? 'pending' : 'ignored')}, ${params.add(row.ignoredBecause)}, ` +
+        `${row.ignoredBecause === null ? params.add(null) : params.time(row.receivedAt)})`,
     );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 
@@ -155,22 +170,27 @@ export class IntakeStore {
         await runner.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params.values);
         const ids = this.db.params();
         const found = (await runner.query(
-          `SELECT event_id, delivery_id FROM omise_webhook_events WHERE event_id IN (${ids.list(rows.map((row) => row.event.id))})`,
+          `SELECT delivery_id FROM omise_webhook_events WHERE event_id IN (${ids.list(rows.map((row) => row.event.id))})`,
           ids.values,
-        )) as Array<{ event_id: string; delivery_id: string }>;
+        )) as Array<{ delivery_id: string }>;
         await runner.commitTransaction();
         const ours = new Set(rows.map((row) => row.deliveryId));
-        return new Set(found.filter((row) => ours.has(row.delivery_id)).map((row) => row.event_id));
+        return new Set(found.map((row) => row.delivery_id).filter((id) => ours.has(id)));
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw error;
       }
     }
-    const returned = (await runner.query(`${insert} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`, params.values)) as Array<{
-      event_id: string;
+    const returned = (await runner.query(`${insert} ON CONFLICT (event_id, account) DO NOTHING RETURNING delivery_id`, params.values)) as Array<{
+      delivery_id: string;
     }>;
-    return new Set(returned.map((row) => row.event_id));
+    return new Set(returned.map((row) => row.delivery_id));
   }
+}
+
+/** An event as the table keys it: its id, for an account. */
+function keyOf(delivery: PendingDelivery): string {
+  return `${delivery.account} ${delivery.event.id}`;
 }
 
 /** Answers a delivery once: by its deadline, or by the batch that wrote it, whichever comes first. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { Database } from './database';
-import { describeReplayFilter, replayConditions } from './event-filter';
+import { describeReplayFilter, replayable, replayConditions } from './event-filter';
+import { type EventRef, refKey, refsCondition } from './event-ref';
 import { type SqlParams, updatedRows } from './sql-dialect';
 import type { ReplayFilter, ReplayResult } from './stored-event.types';
 
@@ -35,8 +36,8 @@ export class ReplayStore {
 
   async replay(filter: ReplayFilter, options: ReplayOptions, now = new Date()): Promise<ReplayResult> {
     const force = options.force ?? false;
-    const ids = await this.candidates(filter, force);
-    if (ids.length === 0) return { replayId: null, requeued: 0 };
+    const refs = await this.candidates(filter, force);
+    if (refs.length === 0) return { replayId: null, requeued: 0 };
     const replayId = randomUUID();
     const p = this.db.params();
     await this.db.bounded('recording a replay', (runner) =>
@@ -47,67 +48,68 @@ export class ReplayStore {
       ),
     );
     let requeued = 0;
-    for (let i = 0; i < ids.length; i += REPLAY_BATCH) {
-      const batch = ids.slice(i, i + REPLAY_BATCH);
+    for (let i = 0; i < refs.length; i += REPLAY_BATCH) {
+      const batch = refs.slice(i, i + REPLAY_BATCH);
       requeued += await this.requeue(replayId, batch, force, now);
-      options.progress?.(batch.length, ids.length);
+      options.progress?.(batch.length, refs.length);
     }
     return { replayId, requeued };
   }
 
   /** The events the replay may take, oldest first. Each batch checks their status again as it locks them. */
-  private async candidates(filter: ReplayFilter, force: boolean): Promise<string[]> {
+  private async candidates(filter: ReplayFilter, force: boolean): Promise<EventRef[]> {
     const p = this.db.params();
-    const rows = await this.db.bounded('selecting events to replay', (runner) =>
+    return this.db.bounded('selecting events to replay', (runner) =>
       runner.query(
-        `SELECT event_id FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')} ORDER BY received_at, event_id`,
+        `SELECT event_id AS "eventId", account FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')} ` +
+          'ORDER BY received_at, event_id',
         p.values,
-      ) as Promise<Array<{ event_id: string }>>,
+      ) as Promise<EventRef[]>,
     );
-    return rows.map((row) => row.event_id);
   }
 
-  private requeue(replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
-    return this.db.bounded('replaying events', (runner) => this.db.transaction(runner, () => this.requeueIn(runner, replayId, ids, force, now)));
+  private requeue(replayId: string, refs: readonly EventRef[], force: boolean, now: Date): Promise<number> {
+    return this.db.bounded('replaying events', (runner) => this.db.transaction(runner, () => this.requeueIn(runner, replayId, refs, force, now)));
   }
 
-  private async requeueIn(runner: QueryRunner, replayId: string, ids: readonly string[], force: boolean, now: Date): Promise<number> {
-    const ofIds = (p: SqlParams, list: readonly string[]) => replayConditions(p, { eventIds: list }, force).join(' AND ');
+  private async requeueIn(runner: QueryRunner, replayId: string, refs: readonly EventRef[], force: boolean, now: Date): Promise<number> {
+    // The replay's rule (which statuses it may take) on exactly these events.
+    const ofRefs = (p: SqlParams, list: readonly EventRef[]) => `${replayable(force)} AND ${refsCondition(p, list)}`;
     const l = this.db.params();
     // PostgreSQL and MySQL lock the rows: a worker's claim (SKIP LOCKED) passes them by until commit.
     const lock = this.db.dialect === 'sqlite' ? '' : ' FOR UPDATE';
-    const lockedRows = (await runner.query(`SELECT event_id FROM omise_webhook_events WHERE ${ofIds(l, ids)}${lock}`, l.values)) as Array<{ event_id: string }>;
-    const locked = lockedRows.map((row) => row.event_id);
+    const locked = (await runner.query(`SELECT event_id AS "eventId", account FROM omise_webhook_events WHERE ${ofRefs(l, refs)}${lock}`, l.values)) as EventRef[];
     if (locked.length === 0) return 0;
 
     const e = this.db.params();
     await runner.query(
-      'INSERT INTO omise_webhook_replayed_events (replay_id, event_id, status, attempts, last_error, processed_at) ' +
-        `SELECT ${e.add(replayId)}, event_id, status, attempts, last_error, processed_at FROM omise_webhook_events WHERE event_id IN (${e.list(locked)})`,
+      'INSERT INTO omise_webhook_replayed_events (replay_id, event_id, account, status, attempts, last_error, processed_at) ' +
+        `SELECT ${e.add(replayId)}, event_id, account, status, attempts, last_error, processed_at FROM omise_webhook_events WHERE ${refsCondition(e, locked)}`,
       e.values,
     );
     const r = this.db.params();
     await runner.query(
-      'INSERT INTO omise_webhook_replayed_runs (replay_id, event_id, handler, status, attempts, last_error, updated_at) ' +
-        `SELECT ${r.add(replayId)}, event_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id IN (${r.list(locked)})`,
+      'INSERT INTO omise_webhook_replayed_runs (replay_id, event_id, account, handler, status, attempts, last_error, updated_at) ' +
+        `SELECT ${r.add(replayId)}, event_id, account, handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs ` +
+        `WHERE ${refsCondition(r, locked)}`,
       r.values,
     );
     if (force) {
       // Forgotten (they are in the history now), so every handler runs again.
       const d = this.db.params();
-      await runner.query(`DELETE FROM omise_webhook_handler_runs WHERE event_id IN (${d.list(locked)})`, d.values);
+      await runner.query(`DELETE FROM omise_webhook_handler_runs WHERE ${refsCondition(d, locked)}`, d.values);
     }
     const u = this.db.params();
     const update =
       `UPDATE omise_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ${u.time(now)}, ` +
-      `last_error = NULL, processed_at = NULL WHERE ${ofIds(u, locked)}`;
+      `last_error = NULL, processed_at = NULL WHERE ${ofRefs(u, locked)}`;
     let requeued = locked;
     if (this.db.dialect === 'mysql') {
       await runner.query(update, u.values); // the rows are locked: exactly those are re-queued
     } else {
-      requeued = updatedRows<{ event_id: string }>(this.db.dialect, await runner.query(`${update} RETURNING event_id`, u.values)).map((row) => row.event_id);
+      requeued = updatedRows<EventRef>(this.db.dialect, await runner.query(`${update} RETURNING event_id AS "eventId", account`, u.values));
     }
-    if (requeued.length < locked.length) await this.forget(runner, replayId, locked, new Set(requeued));
+    if (requeued.length < locked.length) await this.forget(runner, replayId, locked, new Set(requeued.map(refKey)));
 
     const c = this.db.params();
     await runner.query(
@@ -121,11 +123,11 @@ export class ReplayStore {
    * SQLite only (no row locks): a worker claimed some of the events between the copy and the update,
    * so they were not re-queued; their copies go, and the history says only what happened.
    */
-  private async forget(runner: QueryRunner, replayId: string, locked: readonly string[], requeued: ReadonlySet<string>): Promise<void> {
-    const missed = locked.filter((id) => !requeued.has(id));
+  private async forget(runner: QueryRunner, replayId: string, locked: readonly EventRef[], requeued: ReadonlySet<string>): Promise<void> {
+    const missed = locked.filter((ref) => !requeued.has(refKey(ref)));
     for (const table of ['omise_webhook_replayed_events', 'omise_webhook_replayed_runs']) {
       const p = this.db.params();
-      await runner.query(`DELETE FROM ${table} WHERE replay_id = ${p.add(replayId)} AND event_id IN (${p.list(missed)})`, p.values);
+      await runner.query(`DELETE FROM ${table} WHERE replay_id = ${p.add(replayId)} AND ${refsCondition(p, missed)}`, p.values);
     }
   }
 }

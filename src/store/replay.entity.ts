@@ -45,6 +45,10 @@ export class ReplayedEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
   eventId!: string;
 
+  /** The Omise account it came for: `default` at the module's `path`, an account's name at `<path>/<name>`. */
+  @PrimaryColumn({ type: 'varchar', length: 32, default: 'default' })
+  account!: string;
+
   @Column({ type: 'varchar', length: 16 })
   status!: WebhookEventStatus;
 

@@ -18,6 +18,10 @@ export interface EventFilter {
   until?: Date;
   /** An event id or an object id (`data.id`: `chrg_…`), matched exactly. */
   q?: string;
+  /** One account's events (`default`: those of the endpoint at `path`). */
+  account?: string;
+  /** Test-mode or live-mode events (as the module reads them: `livemode`, and `_test_` in the ids). */
+  mode?: 'live' | 'test';
 }
 
 /** Where a page of the newest-first list ends: the next page starts after this event. */
@@ -26,8 +30,8 @@ export interface EventCursor {
   eventId: string;
 }
 
-/** Which events a replay re-queues: one, a list of ids, or those matching a filter. */
-export type ReplayFilter = { eventId: string } | { eventIds: readonly string[] } | EventFilter;
+/** Which events a replay re-queues: one, a list of ids (of one account, or of any), or those matching a filter. */
+export type ReplayFilter = { eventId: string; account?: string } | { eventIds: readonly string[]; account?: string } | EventFilter;
 
 /** What a list shows of an event (the body stays in the table: it may carry card data). */
 export type StoredEventSummary = Omit<WebhookEventEntity, 'bodyText' | 'lockedBy' | 'deliveryId'>;

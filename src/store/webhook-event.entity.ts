@@ -10,9 +10,10 @@ export type WebhookEventSource = 'webhook' | 'reconciliation';
 export const WEBHOOK_EVENT_STATUSES: readonly WebhookEventStatus[] = ['pending', 'processing', 'processed', 'failed', 'dead', 'ignored'];
 
 /**
- * One row per Omise event id, committed before the 2xx. The primary key on `event_id` is the unique
- * constraint that settles concurrent deliveries of the same event. This entity is the schema: the
- * module's migration creates exactly these columns and indexes on every database.
+ * One row per Omise event id and account, committed before the 2xx. The primary key on (`event_id`,
+ * `account`) is the unique constraint that settles concurrent deliveries of the same event. This
+ * entity is the schema: the module's migrations create exactly these columns and indexes on every
+ * database.
  */
 @Entity({ name: 'omise_webhook_events' })
 // Dispatch claims due rows per status as one ordered range of each index.
@@ -27,9 +28,14 @@ export class WebhookEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 64 })
   eventId!: string;
 
+  /** The Omise account it came for: `default` at the module's `path`, an account's name at `<path>/<name>`. */
+  @PrimaryColumn({ type: 'varchar', length: 32, default: 'default' })
+  account!: string;
+
   @Column({ name: 'event_key', type: 'varchar', length: 100 })
   key!: string;
 
+  /** The event's mode: false when Omise's `livemode` is false or an id says `_test_` (omise-mode.ts). */
   @Column({ type: 'boolean' })
   livemode!: boolean;
 
@@ -83,6 +89,7 @@ export class WebhookEventEntity {
  */
 export const SUMMARY_COLUMNS = {
   eventId: true,
+  account: true,
   key: true,
   livemode: true,
   receivedAt: true,

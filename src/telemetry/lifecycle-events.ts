@@ -11,6 +11,8 @@ export const OMISE_WEBHOOK_HANDLER_FAILED = 'omise-webhooks.handler.failed';
 /** The payload of `omise-webhooks.event.dead`: never the body (it may carry card data). */
 export interface OmiseWebhookEventDead {
   eventId: string;
+  /** The Omise account it came for (`default` at the module's `path`). */
+  account: string;
   key: string;
   attempts: number;
   /** The failed handlers' messages (`Class.method: message; …`), masked as the admin page shows them. */
@@ -20,6 +22,8 @@ export interface OmiseWebhookEventDead {
 /** The payload of `omise-webhooks.handler.failed`. */
 export interface OmiseWebhookHandlerFailed {
   eventId: string;
+  /** The Omise account it came for (`default` at the module's `path`). */
+  account: string;
   key: string;
   /** `Class.method`. */
   handler: string;

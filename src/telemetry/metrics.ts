@@ -21,17 +21,17 @@ export interface GaugeReading {
  * lists, handlers are the host's `Class.method` names; never an event id or key.
  */
 export class WebhooksMetrics {
-  readonly deliveries: Counter<'outcome' | 'reason'>;
+  readonly deliveries: Counter<'outcome' | 'reason' | 'account'>;
   readonly intakeDuration: Histogram<'outcome'>;
   readonly claims: Counter;
   readonly claimedEvents: Counter;
   readonly handlerRuns: Counter<'handler' | 'outcome'>;
   readonly handlerDuration: Histogram<'handler'>;
-  readonly finished: Counter<'status'>;
+  readonly finished: Counter<'status' | 'account'>;
   readonly retries: Counter;
   readonly deadLetters: Counter;
   readonly lostLeases: Counter;
-  readonly reconciled: Counter<'outcome'>;
+  readonly reconciled: Counter<'outcome' | 'account'>;
   readonly breakerTransitions: Counter<'to'>;
   readonly breakerOpen: Gauge;
 
@@ -51,8 +51,8 @@ export class WebhooksMetrics {
 
     this.deliveries = metric('omise_webhooks_deliveries_total', (name) => new client.Counter({
       name,
-      help: 'Deliveries to the webhook endpoint by outcome (stored, duplicate, refused) and, for refusals, reason.',
-      labelNames: ['outcome', 'reason'],
+      help: 'Deliveries to the webhook endpoint by outcome (stored, duplicate, ignored for its mode, refused), reason and account.',
+      labelNames: ['outcome', 'reason', 'account'],
     }));
     this.intakeDuration = metric('omise_webhooks_intake_duration_seconds', (name) => new client.Histogram({
       name,
@@ -89,8 +89,8 @@ export class WebhooksMetrics {
     }));
     this.finished = metric('omise_webhooks_events_finished_total', (name) => new client.Counter({
       name,
-      help: 'Dispatch attempts by how they ended the event: processed, ignored, failed (will retry), dead.',
-      labelNames: ['status'],
+      help: 'Dispatch attempts by how they ended the event (processed, ignored, failed: will retry, dead) and account.',
+      labelNames: ['status', 'account'],
     }));
     this.retries = metric('omise_webhooks_retries_total', (name) => new client.Counter({ name, help: 'Events scheduled for another attempt after a handler failed.' }));
     this.deadLetters = metric('omise_webhooks_dead_letters_total', (name) => new client.Counter({ name, help: 'Events that ran out of attempts (dead, waiting for a replay).' }));
@@ -100,8 +100,8 @@ export class WebhooksMetrics {
     }));
     this.reconciled = metric('omise_webhooks_reconciled_events_total', (name) => new client.Counter({
       name,
-      help: 'Events the scheduled reconciliation listed in the Omise Events API, by outcome: missing (stored by it), already_stored, refused.',
-      labelNames: ['outcome'],
+      help: 'Events the scheduled reconciliation listed in the Omise Events API, by outcome (missing: stored by it, already_stored, refused) and account.',
+      labelNames: ['outcome', 'account'],
     }));
     this.breakerTransitions = metric('omise_webhooks_store_breaker_transitions_total', (name) => new client.Counter({
       name,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Span } from '@opentelemetry/api';
 import type { OmiseEvent } from '../events/omise-event';
+import type { OmiseEventContext } from '../events/omise-event-context';
 import type { AttemptOutcome } from '../store/dispatch-store';
 import type { Masker } from '../masking/masker';
 import { Database } from '../store/database';
@@ -23,8 +24,11 @@ export interface IntakeTrace {
   readonly span?: Span;
 }
 
-/** How a delivery was answered: stored or duplicate, or refused with a reason and status. */
-export type IntakeAnswer = IntakeOutcome | { refused: string; status: number };
+/**
+ * How a delivery was answered: stored or duplicate (`ignored` when stored for a mode its endpoint does
+ * not take), or refused with a reason and status.
+ */
+export type IntakeAnswer = IntakeOutcome | 'ignored' | { refused: string; status: number };
 
 /** What a reconciliation run found, as the metrics count it. */
 export interface ReconciledCounts {
@@ -100,9 +104,9 @@ export class WebhooksTelemetry {
     }
   }
 
-  /** The delivery's event is known: its id and key on the intake span. */
-  intakeEvent(trace: IntakeTrace | undefined, event: OmiseEvent): void {
-    trace?.span?.setAttributes({ 'omise.event.id': event.id, 'omise.event.key': event.key });
+  /** The delivery's event is known: its id, key and account on the intake span. */
+  intakeEvent(trace: IntakeTrace | undefined, event: OmiseEvent, account: string): void {
+    trace?.span?.setAttributes({ 'omise.event.id': event.id, 'omise.event.key': event.key, 'omise.account': account });
   }
 
   /** The intake span's traceparent, stored with the event so its dispatch links to it. */
@@ -110,11 +114,12 @@ export class WebhooksTelemetry {
     return trace?.span && this.tracing ? this.tracing.traceParent(trace.span) : null;
   }
 
-  intakeAnswered(trace: IntakeTrace | undefined, answer: IntakeAnswer): void {
+  /** `account`: the endpoint's (empty when the request named no account this app has). */
+  intakeAnswered(trace: IntakeTrace | undefined, answer: IntakeAnswer, account = ''): void {
     if (!this.metrics && !this.tracing) return;
     const outcome = typeof answer === 'string' ? answer : 'refused';
-    const reason = typeof answer === 'string' ? '' : answer.refused;
-    this.metrics?.deliveries.inc({ outcome, reason });
+    const reason = typeof answer === 'string' ? (answer === 'ignored' ? 'mode' : '') : answer.refused;
+    this.metrics?.deliveries.inc({ outcome, reason, account });
     if (!trace) return;
     this.metrics?.intakeDuration.observe({ outcome }, Number(process.hrtime.bigint() - trace.startedAt) / 1e9);
     if (trace.span && this.tracing) {
@@ -132,11 +137,12 @@ export class WebhooksTelemetry {
   }
 
   /** Runs one event's dispatch in a span linked to the intake that stored it. */
-  dispatching<T>(event: { eventId: string; key?: string; traceParent: string | null; attempts: number }, work: () => Promise<T>): Promise<T> {
+  dispatching<T>(event: { eventId: string; account: string; key?: string; traceParent: string | null; attempts: number }, work: () => Promise<T>): Promise<T> {
     if (!this.tracing) return work();
     const tracing = this.tracing;
     const span = tracing.linked('omise-webhooks dispatch', event.traceParent, {
       'omise.event.id': event.eventId,
+      'omise.account': event.account,
       ...(event.key ? { 'omise.event.key': event.key } : {}),
       'omise.dispatch.attempt': event.attempts,
     });
@@ -150,12 +156,14 @@ export class WebhooksTelemetry {
   }
 
   /** Runs one handler (its span, its duration and outcome); resolves to its error message or null. */
-  async handling(handler: string, event: OmiseEvent, attempts: number, run: () => Promise<string | null>): Promise<string | null> {
+  async handling(handler: string, event: OmiseEvent, context: OmiseEventContext, run: () => Promise<string | null>): Promise<string | null> {
     const startedAt = this.metrics ? process.hrtime.bigint() : 0n;
+    const { account, attempt: attempts } = context;
     // Started under the active dispatch span (dispatching() runs the handlers within it).
     const span = this.tracing?.start(`omise-webhooks handler ${handler}`, {
       'omise.event.id': event.id,
       'omise.event.key': event.key,
+      'omise.account': account,
       'omise.handler': handler,
     });
     const error = span && this.tracing ? await this.tracing.within(span, run) : await run();
@@ -165,28 +173,28 @@ export class WebhooksTelemetry {
       this.metrics.handlerDuration.observe({ handler }, Number(process.hrtime.bigint() - startedAt) / 1e9);
     }
     if (error !== null && this.lifecycle) {
-      this.emit<OmiseWebhookHandlerFailed>(OMISE_WEBHOOK_HANDLER_FAILED, { eventId: event.id, key: event.key, handler, attempts, error: this.mask.text(error) });
+      this.emit<OmiseWebhookHandlerFailed>(OMISE_WEBHOOK_HANDLER_FAILED, { eventId: event.id, account, key: event.key, handler, attempts, error: this.mask.text(error) });
     }
     return error;
   }
 
   /** An event's attempt ended (its outcome is about to be written). */
   finished(outcome: AttemptOutcome, key: string, attempts: number): void {
-    this.metrics?.finished.inc({ status: outcome.status });
+    this.metrics?.finished.inc({ status: outcome.status, account: outcome.account });
     if (outcome.status === 'failed') this.metrics?.retries.inc();
     if (outcome.status !== 'dead') return;
     this.metrics?.deadLetters.inc();
     if (this.lifecycle) {
-      this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, key, attempts, error: this.mask.text(outcome.lastError ?? '') });
+      this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, account: outcome.account, key, attempts, error: this.mask.text(outcome.lastError ?? '') });
     }
   }
 
   /** A scheduled reconciliation run ended; `missing` counts the events it stored. */
-  reconciled(counts: ReconciledCounts): void {
+  reconciled(counts: ReconciledCounts, account: string): void {
     if (!this.metrics) return;
-    this.metrics.reconciled.inc({ outcome: 'missing' }, counts.missing);
-    this.metrics.reconciled.inc({ outcome: 'already_stored' }, counts.alreadyStored);
-    this.metrics.reconciled.inc({ outcome: 'refused' }, counts.refused);
+    this.metrics.reconciled.inc({ outcome: 'missing', account }, counts.missing);
+    this.metrics.reconciled.inc({ outcome: 'already_stored', account }, counts.alreadyStored);
+    this.metrics.reconciled.inc({ outcome: 'refused', account }, counts.refused);
   }
 
   lostLeases(count: number): void {

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WebhooksAdmin } from '../admin/webhooks-admin.service';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
+import { refKey } from '../store/event-ref';
 import type { WebhookEventStatus } from '../store/webhook-event.entity';
 
 export interface WaitForOmiseEventsOptions {
@@ -36,8 +37,8 @@ export async function waitForOmiseEvents(
   const waiting = new Set(typeof ids === 'string' ? [ids] : ids);
   let wake: () => void = () => undefined;
   // Listening before reading the table: an outcome written in between is heard, not missed.
-  const stopListening = worker.outcomes.onWritten((_batch, written) => {
-    for (const id of written) waiting.delete(id);
+  const stopListening = worker.outcomes.onWritten((batch, written) => {
+    for (const outcome of batch) if (written.has(refKey(outcome))) waiting.delete(outcome.eventId);
     if (waiting.size === 0) wake();
   });
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventFilter, EventReplay, HandlerRunSummary, StoredEventSummary } from '../../store/stored-event.types';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
+import { DEFAULT_ACCOUNT } from '../../events/omise-mode';
 import type { StoredEventDetail } from '../admin.types';
 import { html, Html, type HtmlValue } from './html';
 
@@ -27,6 +28,7 @@ pre{background:#fff;border:1px solid #dde1e8;padding:.7rem;overflow:auto;white-s
 .status{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.8rem;background:#e4e7ec}
 .status-processed,.status-succeeded{background:#d1fadf;color:#05603a}.status-dead{background:#fee4e2;color:#912018}.status-failed{background:#fef0c7;color:#93370d}
 .status-pending,.status-processing{background:#dbeafe;color:#1e429f}.status-ignored{background:#eceef2;color:#4a5366}
+.tag{display:inline-block;padding:0 .35rem;margin-left:.3rem;border:1px solid #b9c0cc;border-radius:.3rem;font-size:.75rem;color:#4a5366}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #dde1e8;padding:.7rem;margin:0}
 dt{color:#4a5366}dd{margin:0}.notice{background:#eff8ff;border:1px solid #b2ddff;padding:.6rem .8rem;border-radius:6px}
 .actions{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap;margin:1rem 0}.note{color:#4a5366;font-size:.85rem}
@@ -78,17 +80,28 @@ export function listUrl(base: string, filter: EventFilter, extra: Record<string,
   if (filter.key) params.set('key', filter.key);
   if (filter.since) params.set('since', filter.since.toISOString());
   if (filter.until) params.set('until', filter.until.toISOString());
+  if (filter.account) params.set('account', filter.account);
+  if (filter.mode) params.set('mode', filter.mode);
   for (const [name, value] of Object.entries(extra)) params.set(name, value);
   const query = params.toString();
   return `${base}${path}${query ? `?${query}` : ''}`;
 }
 
-export const eventUrl = (base: string, eventId: string): string => `${base}/event/${encodeURIComponent(eventId)}`;
+/** An event's page (or `/replay` below it): its account in the query when it is not the default one. */
+export function eventUrl(base: string, event: { eventId: string; account: string }, below = '', query: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ ...(event.account === DEFAULT_ACCOUNT ? {} : { account: event.account }), ...query }).toString();
+  return `${base}/event/${encodeURIComponent(event.eventId)}${below}${params ? `?${params}` : ''}`;
+}
 
 const iso = (date: Date | null | undefined): string => (date ? date.toISOString().replace('.000Z', 'Z') : '');
 /** A datetime-local field's value: UTC without a zone, as the field's label says. */
 const localInput = (date: Date | undefined): string => (date ? date.toISOString().slice(0, 19) : '');
 const shorten = (text: string | null, max = 140): string => (text && text.length > max ? `${text.slice(0, max - 1)}…` : (text ?? ''));
+
+/** The account, next to an event of any account but the default one; test-mode events say so. */
+function accountTag(event: StoredEventSummary): Html {
+  return html`${event.account !== DEFAULT_ACCOUNT && html` <span class="tag">${event.account}</span>`}${!event.livemode && html` <span class="tag">test</span>`}`;
+}
 
 function statusBadge(status: string): Html {
   return html`<span class="status status-${status}">${status}</span>`;
@@ -100,7 +113,7 @@ function eventsTable(base: string, events: readonly StoredEventSummary[]): Html 
   return html`<table class="events"><thead><tr><th>Received (UTC)</th><th>Event</th><th>Key</th><th>Object</th><th>Status</th><th>Attempts</th><th>Next attempt</th><th>Last error</th></tr></thead><tbody>
 ${events.map(
   (event) => html`<tr data-event-id="${event.eventId}"><td><time>${iso(event.receivedAt)}</time></td>
-<td><a href="${eventUrl(base, event.eventId)}"><code>${event.eventId}</code></a></td><td>${event.key}</td>
+<td><a href="${eventUrl(base, event)}"><code>${event.eventId}</code></a>${accountTag(event)}</td><td>${event.key}</td>
 <td>${event.objectId && html`<a href="${listUrl(base, { q: event.objectId })}" title="Every event of this object"><code>${event.objectId}</code></a>`}</td>
 <td>${statusBadge(event.status)}</td><td>${event.attempts}</td><td>${due(event)}</td><td class="error">${shorten(event.lastError)}</td></tr>`,
 )}
@@ -114,6 +127,10 @@ ${withStatus && html`<label>Status<select name="status"><option value="">any</op
     (status) => html`<option value="${status}"${[filter.status].flat().includes(status) && html` selected`}>${status}</option>`,
   )}</select></label>`}
 <label>Key<input name="key" value="${filter.key}" placeholder="charge.*" size="22"></label>
+<label>Account<input name="account" value="${filter.account}" placeholder="any" size="10"></label>
+<label>Mode<select name="mode"><option value="">any</option>${(['live', 'test'] as const).map(
+    (mode) => html`<option value="${mode}"${filter.mode === mode && html` selected`}>${mode}</option>`,
+  )}</select></label>
 <label>Received from (UTC)<input type="datetime-local" step="1" name="since" value="${localInput(filter.since)}"></label>
 <label>until (UTC)<input type="datetime-local" step="1" name="until" value="${localInput(filter.until)}"></label>
 <button type="submit">Filter</button><a class="button secondary" href="${base}${path}">Clear</a></form>`;
@@ -206,7 +223,6 @@ function replayHistory(replays: readonly EventReplay[]): Html {
 
 export function eventPage(frame: PageFrame, event: StoredEventDetail, replayed?: number): string {
   const { base } = frame;
-  const url = eventUrl(base, event.eventId);
   const fact = (name: string, value: HtmlValue) => html`<dt>${name}</dt><dd>${value}</dd>`;
   const waiting = event.status === 'pending' || event.status === 'processing';
   const notice =
@@ -220,18 +236,18 @@ export function eventPage(frame: PageFrame, event: StoredEventDetail, replayed?:
     const unforced =
       event.status === 'processed' || event.status === 'ignored'
         ? html``
-        : html`<a class="button" href="${url}/replay">Replay…</a>`;
-    actions = html`<div class="actions">${unforced}<a class="button danger" href="${url}/replay?force=1">Force replay…</a>
+        : html`<a class="button" href="${eventUrl(base, event, '/replay')}">Replay…</a>`;
+    actions = html`<div class="actions">${unforced}<a class="button danger" href="${eventUrl(base, event, '/replay', { force: '1' })}">Force replay…</a>
 <span class="note">Replay runs the handlers that have not succeeded; force runs every handler again. You confirm on the next page.</span></div>`;
   }
   const content = html`${notice}<h1>Event <code>${event.eventId}</code></h1>
-<dl class="facts">${fact('Key', event.key)}${fact(
+<dl class="facts">${fact('Key', event.key)}${fact('Account', event.account)}${fact(
     'Object',
     event.objectId ? html`<a href="${listUrl(base, { q: event.objectId })}"><code>${event.objectId}</code></a> (every event of it)` : '—',
   )}${fact('Status', html`<span id="status" class="status status-${event.status}">${event.status}</span>`)}${fact('Attempts', event.attempts)}${fact(
     'Next attempt',
     event.status === 'pending' || event.status === 'failed' ? iso(event.nextAttemptAt) : '—',
-  )}${fact('Received', iso(event.receivedAt))}${fact('Processed', iso(event.processedAt) || '—')}${fact('Live mode', event.livemode ? 'yes' : 'no (test)')}${fact(
+  )}${fact('Received', iso(event.receivedAt))}${fact('Processed', iso(event.processedAt) || '—')}${fact('Mode', event.livemode ? 'live' : 'test')}${fact(
     'Source',
     event.source === 'reconciliation' ? 'reconciliation with the Events API' : 'webhook delivery',
   )}</dl>
@@ -244,7 +260,6 @@ ${actions}
 }
 
 export function confirmEventPage(frame: PageFrame, event: StoredEventDetail, force: boolean): string {
-  const url = eventUrl(frame.base, event.eventId);
   const effect = force
     ? 'Every handler runs again, including those that succeeded.'
     : 'The handlers that have not succeeded run again; those that succeeded are not called.';
@@ -253,8 +268,8 @@ export function confirmEventPage(frame: PageFrame, event: StoredEventDetail, for
     `Replay ${event.eventId}`,
     html`<h1>${force ? 'Force replay' : 'Replay'} <code>${event.eventId}</code>?</h1>
 <p>It is ${statusBadge(event.status)} after ${plural(event.attempts, 'attempt')}. ${effect} Its attempts start again from zero; its current attempts and errors stay readable in its replay history.</p>
-<form method="post" action="${url}/replay" class="actions">${force && html`<input type="hidden" name="force" value="1">`}
-<button type="submit"${force && html` class="danger"`}>${force ? 'Force replay' : 'Replay'}</button><a class="button secondary" href="${url}">Cancel</a></form>`,
+<form method="post" action="${eventUrl(frame.base, event, '/replay')}" class="actions">${force && html`<input type="hidden" name="force" value="1">`}
+<button type="submit"${force && html` class="danger"`}>${force ? 'Force replay' : 'Replay'}</button><a class="button secondary" href="${eventUrl(frame.base, event)}">Cancel</a></form>`,
   );
 }
 

@@ -7,7 +7,8 @@ import { IntakeStore } from '../../store/intake-store';
 import { omiseTime } from '../../wire/omise-events-api';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
 import { EVENTS_API_HELP, EVENTS_API_OPTIONS, OmiseEventsClient } from '../support/omise-events-client';
-import { isoTime } from '../support/option-values';
+import { accountName, isoTime } from '../support/option-values';
+import { DEFAULT_ACCOUNT } from '../../events/omise-mode';
 import { ProgressBar } from '../support/progress-bar';
 import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 
@@ -17,11 +18,12 @@ const options = {
   since: { type: 'string' },
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  account: { type: 'string' },
 } as const;
 
 export const reconcileCommand: CliCommand = {
-  help: `Usage: omise-webhooks reconcile --since 3d [--until ISO] [--dry-run] [--secret-key skey_…]
-                                [--api-base URL] [--database-url URL]
+  help: `Usage: omise-webhooks reconcile --since 3d [--until ISO] [--dry-run] [--account NAME]
+                                [--secret-key skey_…] [--api-base URL] [--database-url URL]
 
 Finds the events Omise sent that the app never stored (its endpoint was down longer than Omise
 retries, a deploy answered 5xx for hours): pages through the Omise Events API, oldest first
@@ -35,6 +37,8 @@ Options:
   --since D|ISO       events created this long ago (3d, 12h) or since this time (required)
   --until ISO         and created at or before this time (default: now)
   --dry-run           list the missing events, store nothing
+  --account NAME      the app's account whose Events API this is (with its own --secret-key):
+                      its events are compared and stored under that name (default: default)
 ${EVENTS_API_HELP}
 ${DATABASE_HELP}`,
 
@@ -48,6 +52,7 @@ ${DATABASE_HELP}`,
     if (from >= to) throw new UsageError('--since must be before --until');
     const api = OmiseEventsClient.fromOptions(values, env);
     const dryRun = values['dry-run'] === true;
+    const account = accountName('--account', values.account) ?? DEFAULT_ACCOUNT;
 
     const db = await StoreConnection.open(values, env);
     const found: OmiseEvent[] = [];
@@ -58,6 +63,9 @@ ${DATABASE_HELP}`,
         api,
         db: db.database,
         store: new IntakeStore(db.database, RECONCILE_PAGE_SIZE),
+        // The CLI does not know the app's modes: it stores every event, and the app's worker ignores
+        // those of the other mode than the account's, as it does for a replay.
+        account: { name: account, mode: 'any' },
       },
       {
         from,

@@ -1,7 +1,7 @@
 import { CliFailure, eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
 import type { EventFilter } from '../../store/stored-event.types';
 import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
-import { isoTime } from '../support/option-values';
+import { accountName, isoTime } from '../support/option-values';
 import { ProgressBar } from '../support/progress-bar';
 
 const options = {
@@ -10,6 +10,7 @@ const options = {
   key: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  account: { type: 'string' },
   force: { type: 'boolean' },
 } as const;
 
@@ -27,6 +28,7 @@ is recorded in the replay history (actor "cli"), with what the events had been t
   --key PATTERN     events of a key, * as a wildcard (charge.*)
   --since ISO       received at or after this time (2026-01-31, 2026-01-31T12:00:00Z)
   --until ISO       received before this time
+  --account NAME    only this account's events (with an id, the event of that account)
   --force           also re-run processed and ignored events, and every handler, not only those
                     that have not succeeded yet
 ${DATABASE_HELP}
@@ -40,7 +42,9 @@ not run again. An event being processed right now is never touched.`,
     const byRange = values.key !== undefined || values.since !== undefined || values.until !== undefined;
     const ways = [positionals.length > 0, values.dead === true, byRange].filter(Boolean).length;
     if (ways !== 1) throw new UsageError('give exactly one of: an event id, --dead, or --key/--since/--until');
+    const account = accountName('--account', values.account);
     const range: EventFilter = {
+      account,
       key: values.key,
       since: values.since === undefined ? undefined : isoTime('--since', values.since),
       until: values.until === undefined ? undefined : isoTime('--until', values.until),
@@ -49,7 +53,7 @@ not run again. An event being processed right now is never touched.`,
     const db = await StoreConnection.open(values, env);
     try {
       if (positionals.length > 0) {
-        await replayOne(db, positionals[0], force);
+        await replayOne(db, positionals[0], account, force);
         io.out(`re-queued ${positionals[0]}; the app's worker runs it at its next sweep\n`);
         return;
       }
@@ -69,10 +73,10 @@ not run again. An event being processed right now is never touched.`,
   },
 };
 
-async function replayOne(db: StoreConnection, eventId: string, force: boolean): Promise<void> {
-  if ((await db.replays.replay({ eventId }, { force, actor: 'cli' })).requeued > 0) return;
+async function replayOne(db: StoreConnection, eventId: string, account: string | undefined, force: boolean): Promise<void> {
+  if ((await db.replays.replay({ eventId, account }, { force, actor: 'cli' })).requeued > 0) return;
   // Nothing was re-queued: say why, so the operator knows what to do next.
-  const row = await db.events.findOne({ where: { eventId }, select: { eventId: true, status: true } });
+  const row = await db.events.findOne({ where: { eventId, account }, select: { eventId: true, status: true } });
   if (!row) throw new CliFailure(`no stored event ${eventId}`);
   if (row.status === 'processing') throw new CliFailure(`${eventId} is being processed right now; replay it once that ends`);
   throw new CliFailure(`${eventId} is ${row.status}: replay leaves finished events alone; add --force to run every handler again`);

@@ -53,3 +53,10 @@ export function statuses(values: readonly string[] | undefined): WebhookEventSta
   if (named.length === 0) throw new UsageError('--status needs a value');
   return named as WebhookEventStatus[];
 }
+
+/** An account of the app, as its options name it (`--account th`); undefined when not given. */
+export function accountName(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(value)) throw new UsageError(`${flag} must be an account name: 1 to 32 lower-case letters, digits, _ or -, got "${value}"`);
+  return value;
+}

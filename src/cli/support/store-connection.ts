@@ -112,7 +112,7 @@ export class StoreConnection {
         const p = new SqlParams(dialectOf(this.dataSource));
         await manager.query(
           `DELETE FROM ${table} WHERE event_id IN (${p.list(ids)}) ` +
-            `AND NOT EXISTS (SELECT 1 FROM omise_webhook_events e WHERE e.event_id = ${table}.event_id)`,
+            `AND NOT EXISTS (SELECT 1 FROM omise_webhook_events e WHERE e.event_id = ${table}.event_id AND e.account = ${table}.account)`,
           p.values,
         );
       }
@@ -126,6 +126,8 @@ function where(filter: EventFilter): FindOptionsWhere<WebhookEventEntity> {
   const clause: FindOptionsWhere<WebhookEventEntity> = {};
   if (filter.status !== undefined) clause.status = In([filter.status].flat());
   if (filter.key) clause.key = eventKeyMatching(filter.key);
+  if (filter.account) clause.account = filter.account;
+  if (filter.mode) clause.livemode = filter.mode === 'live';
   const { since, until } = filter;
   if (since && until) clause.receivedAt = And(MoreThanOrEqual(since), LessThan(until));
   else if (since) clause.receivedAt = MoreThanOrEqual(since);
