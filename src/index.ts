@@ -10,51 +10,54 @@ export {
   type DispatchOptions,
   type OmiseApiOptions,
   type ReconcileOptions,
+  type RetryPolicy,
+  type WebhooksModuleAsyncOptions,
   type WebhooksModuleExtras,
   type WebhooksModuleOptions,
+  type WebhooksOptionsFactory,
 } from './webhooks.options';
-export type { RetryPolicy } from './dispatch/retry-schedule';
 
 // Handlers: the decorator, the event and the catalogue of keys with their payload types.
 export { OnOmiseEvent } from './events/on-omise-event.decorator';
-export { parseOmiseEvent, type OmiseEvent, type OmiseObject, type ReceivedDelivery } from './events/omise-event';
+export { parseOmiseEvent, type OmiseEvent, type OmiseObject } from './events/omise-event';
 export * from './events/omise-event-catalogue';
+
+// Errors a host may catch: parseOmiseEvent's, and the database's through WebhooksAdmin and ReconcileJob.
+export * from './errors';
 
 // The endpoint: for host guards, and what it answers.
 export { isOmiseWebhookRoute } from './intake/webhooks.controller';
-export type { WebhookAck } from './intake/intake.interceptor';
-export type { IntakeErrorBody } from './intake/refusals';
-export type { IntakeErrorReason } from './intake/intake-error';
+export type { IntakeRefusalBody, IntakeRefusalReason, WebhookAck } from './intake/intake.types';
+/** @deprecated Renamed IntakeRefusalBody. */
+export type { IntakeRefusalBody as IntakeErrorBody } from './intake/intake.types';
+/** @deprecated Renamed IntakeRefusalReason. */
+export type { IntakeRefusalReason as IntakeErrorReason } from './intake/intake.types';
 
-// Operating it: stored events, replay, the worker.
-export {
-  WebhookAdmin,
-  type EventListFilter,
-  type EventPage,
-  type EventPageQuery,
-  type StoredEventDetail,
-} from './admin/webhook-admin.service';
-export type { EventReplay, HandlerRunSummary, StoredEventSummary } from './admin/admin-store';
-export type { EventCursor, EventFilter, ReplayFilter } from './admin/event-filter';
-export type { ReplayResult } from './admin/replay-store';
+// Operating it: stored events, replay, reconciliation.
+export { WebhooksAdmin, WebhookAdmin } from './admin/webhooks-admin.service';
+export { MAX_LIST_LIMIT, type EventListFilter, type EventPage, type EventPageQuery, type StoredEventDetail } from './admin/admin.types';
+export type {
+  EventCursor,
+  EventFilter,
+  EventReplay,
+  HandlerRunSummary,
+  ReplayFilter,
+  ReplayResult,
+  StoredEventSummary,
+} from './store/stored-event.types';
+export { ReconcileJob } from './reconcile/reconcile-job';
+export type { ReconcileCounts } from './reconcile/reconcile.types';
 
 // The optional admin page and JSON API, behind the host's guard.
 export { WebhooksAdminModule } from './admin/webhooks-admin.module';
 export { DEFAULT_ADMIN_PATH, type WebhooksAdminModuleExtras, type WebhooksAdminModuleOptions } from './admin/webhooks-admin.options';
 export type { ActorOf, AdminRequest } from './admin/admin-request';
-export { DispatchWorker } from './dispatch/dispatch-worker';
-export { ReconcileJob } from './reconcile/reconcile-job';
-export type { ReconcileCounts } from './reconcile/reconciliation';
 
 // Watching it: health for the host's /health, lifecycle events for alerting (metrics and spans
 // need no import: they are options of WebhooksModule).
-export { WebhooksHealthIndicator, type ReadinessOptions, type WebhooksHealthResult } from './health/webhooks-health.indicator';
-export {
-  OMISE_WEBHOOK_EVENT_DEAD,
-  OMISE_WEBHOOK_HANDLER_FAILED,
-  type OmiseWebhookEventDead,
-  type OmiseWebhookHandlerFailed,
-} from './telemetry/telemetry';
+export { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
+export type { ReadinessOptions, WebhooksHealthResult } from './health/health.types';
+export * from './telemetry/lifecycle-events';
 
 // The schema: entities and migrations for the host's DataSource.
 export { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS } from './webhooks.schema';

@@ -2,25 +2,27 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AdminStore } from './admin/admin-store';
-import { ReplayStore } from './admin/replay-store';
-import { WebhookAdmin } from './admin/webhook-admin.service';
+import { WebhooksAdmin } from './admin/webhooks-admin.service';
 import { DispatchWorker } from './dispatch/dispatch-worker';
-import { EventDispatcher } from './dispatch/event-dispatcher';
 import { HandlerRegistry } from './dispatch/handler-registry';
-import { EventConfirmation } from './intake/event-confirmation';
-import { IntakeInterceptor } from './intake/intake.interceptor';
-import { OmiseSignatureGuard } from './intake/omise-signature.guard';
-import { IntakeRefusals } from './intake/refusals';
-import { WebhookBodyReader } from './intake/webhook-body';
-import { ReconcileJob } from './reconcile/reconcile-job';
-import { DispatchStore } from './store/dispatch-store';
-import { IntakeStore } from './store/intake-store';
-import { dialectOf } from './store/sql-dialect';
 import { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
-import { WebhookTelemetry } from './telemetry/telemetry';
+import { EventConfirmation } from './intake/event-confirmation';
+import { IdempotencyInterceptor } from './intake/idempotency.interceptor';
+import { DeliveryVerifier } from './intake/omise-signature.guard';
+import { RefusalResponder } from './intake/refusal-responder';
+import { WebhookBodyReader } from './intake/webhook-body.reader';
+import { ReconcileJob } from './reconcile/reconcile-job';
+import { AdminStore } from './store/admin-store';
+import { Database } from './store/database';
+import { DispatchStore } from './store/dispatch-store';
+import { EventStats } from './store/event-stats';
+import { IntakeStore } from './store/intake-store';
+import { ReplayStore } from './store/replay-store';
+import { bodyColumnBytes, dialectOf } from './store/sql-dialect';
+import { WebhooksTelemetry } from './telemetry/telemetry';
+import { resolveWebhooksConfig, WebhooksConfig } from './webhooks.config';
 import { ConfigurableWebhooksModule, WEBHOOKS_EXTRAS, WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
-import { resolveWebhooksConfig, WebhooksConfig, type WebhooksModuleExtras, type WebhooksModuleOptions } from './webhooks.options';
+import type { WebhooksModuleExtras, WebhooksModuleOptions } from './webhooks.options';
 import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
 
 /**
@@ -38,37 +40,38 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
       provide: WebhooksConfig,
       inject: [WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_EXTRAS, getDataSourceToken()],
       useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) =>
-        resolveWebhooksConfig(options, extras, dialectOf(dataSource)),
+        resolveWebhooksConfig(options, extras, bodyColumnBytes(dialectOf(dataSource))),
     },
-    IntakeStore,
+    // The host's DataSource with the module's deadline: every store below takes it.
     {
-      provide: DispatchStore,
+      provide: Database,
       inject: [getDataSourceToken(), WebhooksConfig],
-      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new DispatchStore(dataSource, config.databaseTimeoutMs),
+      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new Database(dataSource, config.databaseTimeoutMs),
     },
+    {
+      provide: IntakeStore,
+      inject: [Database, WebhooksConfig],
+      useFactory: (db: Database, config: WebhooksConfig) => new IntakeStore(db, config.maxPendingDeliveries),
+    },
+    DispatchStore,
+    AdminStore,
+    ReplayStore,
+    EventStats,
+    // Intake: the body reader and the guard ask the verifier; the interceptor stores.
+    WebhookBodyReader,
+    DeliveryVerifier,
+    RefusalResponder,
+    EventConfirmation,
+    IdempotencyInterceptor,
+    // Dispatch.
     HandlerRegistry,
     DispatchWorker,
-    { provide: EventDispatcher, useExisting: DispatchWorker },
-    {
-      provide: AdminStore,
-      inject: [getDataSourceToken(), WebhooksConfig],
-      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new AdminStore(dataSource, config.databaseTimeoutMs),
-    },
-    {
-      provide: ReplayStore,
-      inject: [getDataSourceToken(), WebhooksConfig],
-      useFactory: (dataSource: DataSource, config: WebhooksConfig) => new ReplayStore(dataSource, config.databaseTimeoutMs),
-    },
-    WebhookAdmin,
-    OmiseSignatureGuard,
-    EventConfirmation,
-    IntakeInterceptor,
-    IntakeRefusals,
-    WebhookTelemetry,
-    WebhooksHealthIndicator,
-    WebhookBodyReader,
     ReconcileJob,
+    // Operating it.
+    WebhooksAdmin,
+    WebhooksTelemetry,
+    WebhooksHealthIndicator,
   ],
-  exports: [WebhookAdmin, DispatchWorker, WebhooksHealthIndicator, ReconcileJob],
+  exports: [WebhooksAdmin, WebhooksHealthIndicator, ReconcileJob],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

@@ -1,7 +1,24 @@
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dispatch/retry-schedule';
-import { parseDuration } from './duration';
-import type { Dialect } from './store/sql-dialect';
-import { decodeWebhookSecret } from './wire/omise-signature';
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+
+/*
+ * What a host passes to `WebhooksModule.forRoot()` / `forRootAsync()`. Public: exported from the
+ * package. The options resolved from these, defaults applied, are in webhooks.config.ts.
+ */
+
+/**
+ * When a failed event is tried again: capped exponential back-off with "equal jitter" (half the delay
+ * fixed, half random), so a burst of failures does not come back as a burst.
+ *
+ * Defaults: 10 attempts, 5 s doubling to a 1 h cap: 5 s, 10 s, 20 s … 42 min, about 1.4 h from the
+ * first failure to `dead`. Long enough to ride out a deploy or a downstream outage, short enough that
+ * a real bug reaches a person (dead letter + replay) the same day. Omise's own redeliveries do not
+ * reset it: a redelivery of a stored event is a duplicate.
+ */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
 
 /** How stored events are delivered to `@OnEvent` handlers. */
 export interface DispatchOptions {
@@ -107,117 +124,13 @@ export interface WebhooksModuleExtras {
   path: string;
 }
 
-/** Options with every default applied, resolved once at boot; nothing downstream re-applies defaults. */
-export interface WebhooksConfig {
-  readonly secrets: readonly Buffer[];
-  readonly toleranceSeconds: number;
-  readonly maxBodyBytes: number;
-  readonly databaseTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  readonly maxPendingDeliveries: number;
-  readonly metrics: boolean;
-  readonly tracing: boolean;
-  readonly lifecycleEvents: boolean;
-  readonly path: string;
-  readonly dispatch: Required<Omit<DispatchOptions, 'retry'>> & { readonly retry: RetryPolicy };
-  readonly verify: 'signature' | 'signature+fetch';
-  readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
-  /** null: off. */
-  readonly reconcile: { readonly everyMs: number; readonly lookbackMs: number; readonly secretKey: string; readonly timeoutMs: number } | null;
-}
-export const WebhooksConfig = Symbol('WebhooksConfig');
-
+/** Where the endpoint is when no `path` is given, below the host's global prefix. */
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/omise';
-export const DEFAULT_TOLERANCE_SECONDS = 300;
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** MySQL's TEXT, the type of `raw_body` there (the same entity serves every database; see the migration). */
-const MYSQL_TEXT_BYTES = 65_535;
 
-export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dialect: Dialect): WebhooksConfig {
-  const secrets = (typeof options.secrets === 'string' ? options.secrets.split(',') : options.secrets)
-    .map((secret) => secret.trim())
-    .filter((secret) => secret !== '');
-  if (secrets.length === 0) {
-    // An empty secret that "accepts everything" is a hole: refuse to boot instead.
-    throw new Error('WebhooksModule: no webhook secret configured (set OMISE_WEBHOOK_SECRET or pass `secrets`).');
-  }
-  const decoded = secrets.map((secret, index) => {
-    try {
-      return decodeWebhookSecret(secret);
-    } catch (error) {
-      throw new Error(`WebhooksModule: secret #${index + 1}: ${(error as Error).message}`);
-    }
-  });
-  const toleranceSeconds = positiveInteger('toleranceSeconds', options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
-  const bodyColumnBytes = dialect === 'mysql' ? MYSQL_TEXT_BYTES : Infinity;
-  const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes ?? Math.min(DEFAULT_MAX_BODY_BYTES, bodyColumnBytes));
-  if (maxBodyBytes > bodyColumnBytes) {
-    throw new Error(`WebhooksModule: maxBodyBytes is ${maxBodyBytes}, but on MySQL/MariaDB the body column holds at most ${bodyColumnBytes} bytes.`);
-  }
-  const databaseTimeoutMs = positiveInteger('databaseTimeoutMs', options.databaseTimeoutMs ?? 5_000);
-  const bodyTimeoutMs = positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000);
-  const maxPendingDeliveries = positiveInteger('maxPendingDeliveries', options.maxPendingDeliveries ?? 1_000);
-  const dispatch = {
-    enabled: options.dispatch?.enabled ?? true,
-    concurrency: options.dispatch?.concurrency ?? 8,
-    leaseMs: options.dispatch?.leaseMs ?? 60_000,
-    sweepIntervalMs: options.dispatch?.sweepIntervalMs ?? 5_000,
-    shutdownTimeoutMs: options.dispatch?.shutdownTimeoutMs ?? 10_000,
-    retry: { ...DEFAULT_RETRY_POLICY, ...options.dispatch?.retry },
-  };
-  for (const [name, value] of Object.entries({ ...dispatch, ...dispatch.retry })) {
-    if (typeof value === 'number') positiveInteger(`dispatch.${name}`, value);
-  }
-  const verify = options.verify ?? 'signature';
-  const omiseApi = {
-    secretKey: options.omiseApi?.secretKey?.trim() || null,
-    baseUrl: (options.omiseApi?.baseUrl ?? 'https://api.omise.co').replace(/\/+$/, ''),
-    timeoutMs: options.omiseApi?.timeoutMs ?? 5_000,
-  };
-  if (verify === 'signature+fetch' && !omiseApi.secretKey) {
-    throw new Error("WebhooksModule: verify 'signature+fetch' needs omiseApi.secretKey (the skey_… API key; OMISE_SECRET_KEY in the demo).");
-  }
-  return {
-    secrets: decoded,
-    toleranceSeconds,
-    maxBodyBytes,
-    databaseTimeoutMs,
-    bodyTimeoutMs,
-    maxPendingDeliveries,
-    metrics: options.metrics ?? false,
-    tracing: options.tracing ?? false,
-    lifecycleEvents: options.lifecycleEvents ?? false,
-    path: extras.path.replace(/^\/+|\/+$/g, ''),
-    dispatch,
-    verify,
-    omiseApi,
-    reconcile: options.reconcile ? resolveReconcile(options.reconcile, omiseApi.secretKey) : null,
-  };
+/** What a `useClass` / `useExisting` of `WebhooksModule.forRootAsync()` implements. */
+export interface WebhooksOptionsFactory {
+  createWebhooksOptions(): WebhooksModuleOptions | Promise<WebhooksModuleOptions>;
 }
 
-function resolveReconcile(options: ReconcileOptions, apiSecretKey: string | null): NonNullable<WebhooksConfig['reconcile']> {
-  const secretKey = options.secretKey?.trim() || apiSecretKey;
-  if (!secretKey) {
-    throw new Error('WebhooksModule: reconcile needs the secret API key (skey_…): set reconcile.secretKey or omiseApi.secretKey.');
-  }
-  if (secretKey.startsWith('pkey_')) throw new Error('WebhooksModule: reconcile needs the secret API key (skey_…), not the public key (pkey_…).');
-  return {
-    everyMs: durationMs('reconcile.every', options.every),
-    lookbackMs: durationMs('reconcile.lookback', options.lookback),
-    secretKey,
-    timeoutMs: positiveInteger('reconcile.timeoutMs', options.timeoutMs ?? 15_000),
-  };
-}
-
-/** ms as a number, or a duration such as `15m`. */
-function durationMs(name: string, value: number | string): number {
-  if (typeof value === 'number') return positiveInteger(name, value);
-  const ms = parseDuration(value.trim());
-  if (ms === null) throw new Error(`WebhooksModule: ${name} must be ms or a duration such as 15m, 12h or 3d, got "${value}".`);
-  return ms;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`WebhooksModule: ${name} must be a positive whole number.`);
-  return value;
-}
+/** `WebhooksModule.forRootAsync()`'s argument: the options from a factory, and the static extras. */
+export type WebhooksModuleAsyncOptions = ConfigurableModuleAsyncOptions<WebhooksModuleOptions, 'createWebhooksOptions'> & Partial<WebhooksModuleExtras>;

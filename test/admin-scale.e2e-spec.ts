@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhookAdmin } from 'omise-nest-webhooks';
-import { AdminStore } from '../src/admin/admin-store';
-import { ReplayStore } from '../src/admin/replay-store';
-import type { DispatchWorker } from 'omise-nest-webhooks';
+import { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhooksAdmin } from 'omise-nest-webhooks';
+import { AdminStore } from '../src/store/admin-store';
+import { ReplayStore } from '../src/store/replay-store';
+import { Database } from '../src/store/database';
+import type { DispatchWorker } from '../src/dispatch/dispatch-worker';
 import { describeOnDatabases, type TestDatabase, type TestDatabaseKind } from './support/test-databases';
 
 /** Rows in the table the list must stay fast on: the issue's million by default. */
@@ -49,7 +50,7 @@ async function medianMs(work: () => Promise<unknown>): Promise<number> {
 describeOnDatabases(['sqlite', 'postgres', 'mariadb'], `admin list at ${ROWS.toLocaleString('en-US')} rows on $name`, (kind) => {
   let db: TestDatabase;
   let dataSource: DataSource;
-  let admin: WebhookAdmin;
+  let admin: WebhooksAdmin;
 
   beforeAll(async () => {
     db = await kind.create();
@@ -59,7 +60,7 @@ describeOnDatabases(['sqlite', 'postgres', 'mariadb'], `admin list at ${ROWS.toL
     if (kind.name === 'postgres') await dataSource.query('ANALYZE omise_webhook_events');
     if (kind.name === 'mariadb') await dataSource.query('ANALYZE TABLE omise_webhook_events');
     if (kind.name === 'sqlite') await dataSource.query('ANALYZE');
-    admin = new WebhookAdmin(new AdminStore(dataSource, 30_000), new ReplayStore(dataSource, 30_000), { nudge: () => undefined } as unknown as DispatchWorker);
+    admin = new WebhooksAdmin(new AdminStore(new Database(dataSource, 30_000)), new ReplayStore(new Database(dataSource, 30_000)), { wake: () => undefined } as unknown as DispatchWorker);
   }, 600_000);
   afterAll(async () => {
     await dataSource?.destroy();

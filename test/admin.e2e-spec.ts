@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import request from 'supertest';
-import { WebhookAdmin } from 'omise-nest-webhooks';
+import { WebhooksAdmin } from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { AdminModule } from '../demo/admin/admin.module';
 import { testDatabases, type TestDatabase } from './support/test-databases';
@@ -92,7 +92,7 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
     expect(after.body.replays).toEqual([
       expect.objectContaining({
         actor: 'alice',
-        selection: 'status=dead',
+        filter: 'status=dead',
         forced: false,
         before: expect.objectContaining({ status: 'dead', attempts: 1, lastError: expect.stringContaining('mail server down (card ••••••••••••4242') }),
         handlerRuns: [expect.objectContaining({ handler: 'RefundMailer.send', status: 'failed', attempts: 1 })],
@@ -180,7 +180,7 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
   });
 
   it('counts by status and previews how many a replay would touch', async () => {
-    const service = t.app.get(WebhookAdmin);
+    const service = t.app.get(WebhooksAdmin);
     const counts = await service.counts();
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const rows: Array<{ n: number | string }> = await t.dataSource.query('SELECT COUNT(*) AS n FROM omise_webhook_events');

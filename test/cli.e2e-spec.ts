@@ -200,8 +200,8 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
         description: null,
       });
       const stored = await events.findOneByOrFail({ eventId: id });
-      expect(stored.rawBody).toBe(serializeOmiseEvent(JSON.parse(stored.rawBody)));
-      expect(stored.rawBody).toContain('\n  "webhook_deliveries": [\n\n  ],\n');
+      expect(stored.bodyText).toBe(serializeOmiseEvent(JSON.parse(stored.bodyText)));
+      expect(stored.bodyText).toContain('\n  "webhook_deliveries": [\n\n  ],\n');
     });
 
     it('refuses an unknown key with the close ones (2); a refused or failed delivery exits 1', async () => {
@@ -233,7 +233,7 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       expect(dead.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
         expect.objectContaining({ eventId: id, key: 'dispute.create', status: 'dead', attempts: 1, lastError: `FlakyMailer.send: mailer down, ${id} not sent` }),
       ]);
-      expect(dead.stdout).not.toContain('rawBody');
+      expect(dead.stdout).not.toContain('bodyText');
 
       app.app.get(FlakyMailer).failing = false;
       const replayed = await run(['replay', id]);
@@ -347,10 +347,10 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
 
       const result = await run(['export', '--dir', dir, '--key', 'charge.*']);
 
-      const charges = await events.find({ where: { key: Like('charge.%') }, select: { eventId: true, rawBody: true } });
+      const charges = await events.find({ where: { key: Like('charge.%') }, select: { eventId: true, bodyText: true } });
       expect(result).toMatchObject({ code: 0, stdout: `exported ${charges.length} events to ${dir}\n` });
       expect(readdirSync(dir).sort()).toEqual(charges.map((event) => `${event.eventId}.json`).sort());
-      for (const event of charges) expect(readFileSync(join(dir, `${event.eventId}.json`)).equals(Buffer.from(event.rawBody))).toBe(true);
+      for (const event of charges) expect(readFileSync(join(dir, `${event.eventId}.json`)).equals(Buffer.from(event.bodyText))).toBe(true);
       // The delivery posted in the sign test comes back exactly as Omise wrote it.
       expect(readFileSync(join(dir, 'evnt_test_no1t4tnemucod0e51mo.json')).equals(readFileSync(RECORDED_EVENT))).toBe(true);
     });
@@ -379,8 +379,8 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
           if (event.id === 'evnt_test_no1t4tnemucod0e51mo') continue;
           const stored = await events.findOneByOrFail({ eventId: event.id });
           // Re-serialized as Omise posts it: the same event, pretty-printed, past deliveries left out.
-          expect(stored.rawBody).toBe(serializeOmiseEvent(JSON.parse(stored.rawBody)));
-          expect(JSON.parse(stored.rawBody)).toEqual(Array.isArray(event.webhook_deliveries) ? { ...event, webhook_deliveries: [] } : event);
+          expect(stored.bodyText).toBe(serializeOmiseEvent(JSON.parse(stored.bodyText)));
+          expect(JSON.parse(stored.bodyText)).toEqual(Array.isArray(event.webhook_deliveries) ? { ...event, webhook_deliveries: [] } : event);
         }
         expect(api.requests).toHaveLength(1);
         expect(api.requests[0]).toMatchObject({ path: '/events', authorized: true });
@@ -461,7 +461,7 @@ function storedEvent(eventId: string, status: WebhookEventStatus, receivedAt: Da
     eventId,
     key,
     livemode: false,
-    rawBody: JSON.stringify({ object: 'event', id: eventId, key }),
+    bodyText: JSON.stringify({ object: 'event', id: eventId, key }),
     receivedAt,
     deliveryId: 'cli-test',
     status,

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { WebhookAdmin, type OmiseEvent } from 'omise-nest-webhooks';
+import { WebhooksAdmin, type OmiseEvent } from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { SECRET, useWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
 /** Throws on its first two calls per event, then succeeds: a payment service that is briefly down. */
 @Injectable()
@@ -69,26 +69,16 @@ async function settled(t: WebhooksTestApp, id: string, statuses: string[]): Prom
     if (statuses.includes(row.status)) return row;
     if (Date.now() > deadline) throw new Error(`${id} stayed ${row.status}`);
     await new Promise((resolve) => setTimeout(resolve, 10)); // the next due retry is milliseconds away
-    t.worker.nudge();
+    t.worker.wake();
   }
 }
 
 describe.each(testDatabases())('dispatch on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
-
-  beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, {
+  const t = useWebhooksTestApp(kind, {
       providers: [FlakyCapture, StockDecrement, PayoutMailer, StuckHandler],
       // Fast retries for the test; the back-off shape itself is unit-tested.
       dispatch: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, sweepIntervalMs: 50, shutdownTimeoutMs: 200 },
     });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
 
   async function deliver(event: { readonly id: string }): Promise<string> {
     await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
@@ -122,7 +112,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
     await expect(eventRow(t.dataSource, id)).resolves.toMatchObject({ status: 'dead' });
 
     t.app.get(PayoutMailer).fixed = true;
-    await expect(t.app.get(WebhookAdmin).replay({ eventId: id })).resolves.toBe(1);
+    await expect(t.app.get(WebhooksAdmin).replay({ eventId: id })).resolves.toBe(1);
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
     expect(t.app.get(StockDecrement).calls.filter((c) => c === id)).toHaveLength(1);
   });
@@ -130,7 +120,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   it('replays a processed event only when forced, and then runs every handler again', async () => {
     const id = await deliver(buildOmiseEvent('transfer.pay'));
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
-    const admin = t.app.get(WebhookAdmin);
+    const admin = t.app.get(WebhooksAdmin);
     await expect(admin.replay({ eventId: id })).resolves.toBe(0);
     await expect(admin.replay({ eventId: id }, { force: true })).resolves.toBe(1);
     await expect(settled(t, id, ['processed'])).resolves.toMatchObject({ status: 'processed' });
@@ -146,7 +136,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
     const ids = [await deliver(buildOmiseEvent('schedule.suspend'))];
     for (let i = 0; i < 20; i++) ids.push(await deliver(buildOmiseEvent('charge.complete')));
     await t.close();
-    const check = new DataSource(db.options);
+    const check = new DataSource(t.db.options);
     await check.initialize();
     try {
       const rows: Array<{ status: string }> = await check.query('SELECT status FROM omise_webhook_events');

@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { buildOmiseEvent, serializeOmiseEvent } from 'omise-nest-webhooks/testing';
 import { storedStatuses } from './support/fault-outcomes';
 import { inPool, sendRequest, WEBHOOK_PATH, type AnyRequest, type TimedResponse } from './support/omise-events';
-import { describeOnDatabases, type TestDatabase } from './support/test-databases';
-import { SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { describeOnDatabases } from './support/test-databases';
+import { SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 9, item 5: thousands of requests derived from valid signed events by seeded mutations. Whatever
 // arrives, the endpoint never answers 5xx, never 2xx unless the request is exactly a valid signed
@@ -336,17 +336,7 @@ function sendRaw(port: number, bytes: Buffer): Promise<TimedResponse> {
 }
 
 describeOnDatabases(['sqlite'], 'fuzzed requests on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
-
-  beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, { maxBodyBytes: MAX_BODY_BYTES, toleranceSeconds: TOLERANCE_SECONDS });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const t = useWebhooksTestApp(kind, { maxBodyBytes: MAX_BODY_BYTES, toleranceSeconds: TOLERANCE_SECONDS });
 
   it(`${CASES} mutated signed requests: never 5xx, 2xx only for a valid signed event (each then stored), and the app answers afterwards`, async () => {
     const cases = generate(SEED, CASES);

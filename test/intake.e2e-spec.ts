@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import { eventBody, postChunked, postTogether } from './support/omise-events';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { countStored, SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { countStored, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 const PATH = '/webhooks/omise';
 // Under 64 KiB, the most MySQL's TEXT body column holds.
@@ -16,17 +16,7 @@ const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/omise-ruby__t
 const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(testDatabases())('intake on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
-
-  beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const t = useWebhooksTestApp(kind, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES });
 
   const post = (body: string, headers: Record<string, string>) =>
     request(t.server).post(PATH).set(headers).send(body);
@@ -246,45 +236,35 @@ describe.each(testDatabases())('intake on $name', (kind) => {
 
 // The module reads the webhook route's body itself: the host's rawBody option does not matter to it.
 describe.each(testDatabases().slice(0, 1))('a host app created without rawBody ($name)', (kind) => {
+  const t = useWebhooksTestApp(kind, { rawBody: false });
+
   it('stores the exact bytes of a signed delivery all the same', async () => {
-    const db = await kind.create();
-    const t = await startWebhooksTestApp(db, { rawBody: false });
-    try {
-      const response = await postOmiseEvent(t.app, FIXTURE, { secret: SECRET });
-      expect(response.status).toBe(200);
-      const rows: Array<{ raw_body: string }> = await t.dataSource.query('SELECT raw_body FROM omise_webhook_events');
-      expect(rows).toEqual([{ raw_body: FIXTURE }]);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+    const response = await postOmiseEvent(t.app, FIXTURE, { secret: SECRET });
+    expect(response.status).toBe(200);
+    const rows: Array<{ raw_body: string }> = await t.dataSource.query('SELECT raw_body FROM omise_webhook_events');
+    expect(rows).toEqual([{ raw_body: FIXTURE }]);
   });
 });
 
 describe.each(testDatabases().slice(0, 1))('a delivery whose body trickles in ($name)', (kind) => {
+  const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300 });
+
   it('is refused 408 request_timeout once bodyTimeoutMs has passed, and the connection closed', async () => {
-    const db = await kind.create();
-    const t = await startWebhooksTestApp(db, { bodyTimeoutMs: 300 });
-    try {
-      const body = eventBody();
-      const { port } = t.server.address() as AddressInfo;
-      // Half the body, then nothing: the answer comes from the module's deadline, not from the client.
-      const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path: PATH, method: 'POST', headers: { ...signOmiseWebhook(body, SECRET), 'Content-Length': String(Buffer.byteLength(body)) } });
-        req.on('response', (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
-        });
-        req.on('error', reject);
-        req.write(body.slice(0, body.length / 2));
+    const body = eventBody();
+    const { port } = t.server.address() as AddressInfo;
+    // Half the body, then nothing: the answer comes from the module's deadline, not from the client.
+    const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: PATH, method: 'POST', headers: { ...signOmiseWebhook(body, SECRET), 'Content-Length': String(Buffer.byteLength(body)) } });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
       });
-      expect(answer).toMatchObject({ status: 408, connection: 'close' });
-      expect(JSON.parse(answer.body)).toMatchObject({ statusCode: 408, reason: 'request_timeout' });
-      await expect(countStored(t.dataSource)).resolves.toBe(0);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+      req.on('error', reject);
+      req.write(body.slice(0, body.length / 2));
+    });
+    expect(answer).toMatchObject({ status: 408, connection: 'close' });
+    expect(JSON.parse(answer.body)).toMatchObject({ statusCode: 408, reason: 'request_timeout' });
+    await expect(countStored(t.dataSource)).resolves.toBe(0);
   });
 });

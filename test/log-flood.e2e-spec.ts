@@ -2,8 +2,8 @@ import { signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import { CapturedLogs, type LogLine } from './support/captured-logs';
 import { installPoisonTrigger, POISON_PREFIX } from './support/poison-trigger';
 import { eventBody, inPool, sendRequest, type AnyRequest, type TimedResponse } from './support/omise-events';
-import { describeOnDatabases, type TestDatabase } from './support/test-databases';
-import { SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { describeOnDatabases } from './support/test-databases';
+import { SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 9, item 3: requests anyone can send must not flood the error log. Every refusal is logged at
 // most once per reason per 10 s, at WARN without a stack for input errors, with no raw control characters.
@@ -103,19 +103,10 @@ const NO_PROBLEMS = {
 };
 
 describeOnDatabases(['sqlite', 'postgres'], 'log flood on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
   const logs = new CapturedLogs();
 
-  beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, { logger: logs, maxBodyBytes: MAX_BODY_BYTES });
-    await installPoisonTrigger(t.dataSource, kind.name);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const t = useWebhooksTestApp(kind, { logger: logs, maxBodyBytes: MAX_BODY_BYTES });
+  beforeAll(() => installPoisonTrigger(t.dataSource, kind.name));
 
   async function flood(kinds: ReadonlyArray<[string, () => AnyRequest]>): Promise<Flood> {
     const requests = kinds.flatMap(([name, make]) => Array.from({ length: PER_KIND }, () => ({ name, request: make() })));

@@ -1,25 +1,15 @@
 import { isDuplicate, newDelivery, reasonOf, signedRequest, storedStatuses } from './support/fault-outcomes';
 import { eventBody, releaseTogether, timedPost } from './support/omise-events';
 import { installPoisonTrigger, POISON_PREFIX } from './support/poison-trigger';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { countStored, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { countStored, useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 9, item 2: one event must not poison its batch-mates.
 const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
 
 describe.each(testDatabases())('poison events on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
-
-  beforeAll(async () => {
-    db = await kind.create();
-    t = await startWebhooksTestApp(db);
-    await installPoisonTrigger(t.dataSource, kind.name);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const t = useWebhooksTestApp(kind);
+  beforeAll(() => installPoisonTrigger(t.dataSource, kind.name));
 
   describe('an id or key that is not 1–64 / 1–100 printable ASCII characters is 400 invalid_event and stores nothing', () => {
     const long = (n: number) => `evnt_${'x'.repeat(n - 5)}`;

@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../store/webhook-event.entity';
-import type { EventCursor, EventFilter, ReplayFilter } from './event-filter';
-import { MAX_LIST_LIMIT } from './webhook-admin.service';
+import type { EventCursor, EventFilter, ReplayFilter } from '../store/stored-event.types';
+import { MAX_LIST_LIMIT } from './admin.types';
 
 /*
  * The admin routes' input, checked by hand into the service's types: every wrong value is a 400 that

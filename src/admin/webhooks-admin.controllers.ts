@@ -19,11 +19,10 @@ import {
   UseGuards,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
-import type { StoredEventSummary } from './admin-store';
+import type { EventFilter, ReplayFilter, StoredEventSummary } from '../store/stored-event.types';
 import { AdminPageErrorFilter } from './admin-page-error.filter';
 import { type AdminRequest, mountedBase } from './admin-request';
 import { DEAD_LETTER_FIELDS, encodeCursor, eventId as checkEventId, type Fields, FILTER_FIELDS, listInput, replayBody, replayForm } from './admin-input';
-import type { EventFilter, ReplayFilter } from './event-filter';
 import {
   confirmDeadLettersPage,
   confirmEventPage,
@@ -36,7 +35,8 @@ import {
   type PageFrame,
 } from './page/admin-pages';
 import { SameOriginGuard } from './same-origin.guard';
-import { type StoredEventDetail, WebhookAdmin } from './webhook-admin.service';
+import type { StoredEventDetail } from './admin.types';
+import { WebhooksAdmin } from './webhooks-admin.service';
 import { WEBHOOKS_ADMIN_CONFIG, type WebhooksAdminConfig } from './webhooks-admin.options';
 
 /** Events per page of the HTML list (the JSON list keeps its default of 100). */
@@ -51,7 +51,7 @@ interface HeaderResponse {
 /** What both controllers need: the service, the mount, and who the operator is. */
 abstract class AdminRoutes {
   constructor(
-    protected readonly admin: WebhookAdmin,
+    protected readonly admin: WebhooksAdmin,
     @Inject(WEBHOOKS_ADMIN_CONFIG) protected readonly config: WebhooksAdminConfig,
   ) {}
 

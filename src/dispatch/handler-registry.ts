@@ -1,18 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { OmiseEvent } from '../events/omise-event';
 import { patternMatches } from './event-pattern';
-
-/**
- * The metadata key `@OnEvent` writes, as the decorator itself names it (`OnEvent(...).KEY`); the
- * constant is exported by @nestjs/event-emitter 12 but not 3, and its value is the same in both.
- */
-const EVENT_LISTENER_METADATA = (OnEvent('') as MethodDecorator & { KEY?: string }).KEY ?? 'EVENT_LISTENER_METADATA';
-
-interface OnEventMetadata {
-  event: string | symbol | Array<string | symbol>;
-}
+import { ListenerMetadataAccessor } from './listener-metadata.accessor';
 
 /** One `@OnEvent` method, named `Class.method`: the unit whose outcome is recorded and retried. */
 export interface EventHandler {
@@ -25,7 +16,11 @@ export interface EventHandler {
  * Finds the host's `@OnEvent` methods and calls them directly rather than through
  * `EventEmitter2.emit`: the emitter's wrapper swallows a handler's error unless every handler sets
  * `suppressErrors: false`, and it cannot tell which of several listeners failed. Matching follows the
- * host emitter's own `wildcard` and `delimiter` settings.
+ * host emitter's own `wildcard` and `delimiter` settings, as an emit would: a catch-all listener of
+ * the host (`@OnEvent('**')`) is called for every Omise event too.
+ *
+ * Listeners on request-scoped providers cannot be called (the worker runs outside any request): each
+ * is named in a warning at boot.
  */
 @Injectable()
 export class HandlerRegistry implements OnApplicationBootstrap {
@@ -39,27 +34,26 @@ export class HandlerRegistry implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    const delimiter = this.delimiter();
+    const metadata = new ListenerMetadataAccessor(this.delimiter());
     const handlers: EventHandler[] = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object' || wrapper.isAlias) continue;
-      if (!wrapper.isDependencyTreeStatic()) {
-        continue; // request-scoped listeners have no instance outside a request; not supported
-      }
       const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const fn = prototype[method];
-        if (typeof fn !== 'function') continue;
-        const metadata = Reflect.getMetadata(EVENT_LISTENER_METADATA, fn) as OnEventMetadata[] | undefined;
-        if (!metadata) continue;
-        // An array is one namespaced name to EventEmitter2 (['charge', 'complete'] is charge.complete).
-        const patterns = metadata
-          .map((m) => (Array.isArray(m.event) ? m.event.join(delimiter) : m.event))
-          .filter((p): p is string => typeof p === 'string');
-        const bound = fn as (event: OmiseEvent) => unknown;
+        const patterns = metadata.patterns(prototype[method]);
+        if (!patterns) continue;
+        const name = `${instance.constructor.name}.${method}`;
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(
+            `${name} listens to ${patterns.join(', ')}, but its provider is request-scoped (or depends on one): ` +
+              'the worker runs outside any request and cannot call it. Make the provider a singleton, or move the listener to one.',
+          );
+          continue;
+        }
+        const bound = prototype[method] as (event: OmiseEvent) => unknown;
         handlers.push({
-          name: `${instance.constructor.name}.${method}`,
+          name,
           patterns,
           // Promise.resolve().then: a handler that throws synchronously becomes a rejection too.
           invoke: (event) => Promise.resolve().then(() => bound.call(instance, event)),

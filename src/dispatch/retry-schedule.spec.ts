@@ -1,4 +1,5 @@
-import { DEFAULT_RETRY_POLICY, retryDelayMs } from './retry-schedule';
+import { DEFAULT_RETRY_POLICY } from '../webhooks.config';
+import { retryDelayMs } from './retry-schedule';
 
 describe('retryDelayMs', () => {
   it('doubles from the base delay, with half of it jittered', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IntakeError } from '../intake/intake-error';
-import { parseOmiseEvent } from './omise-event';
+import { OmiseEventError } from '../errors/omise-event.error';
+import { readDelivery } from './omise-event';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../test/fixtures/omise/event', name));
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -9,33 +9,33 @@ const valid = { object: 'event', id: 'evnt_test_1', key: 'charge.complete', live
 
 function reasonOf(raw: Buffer): string | undefined {
   try {
-    parseOmiseEvent(raw);
+    readDelivery(raw);
     return undefined;
   } catch (error) {
-    return error instanceof IntakeError ? error.reason : 'unexpected';
+    return error instanceof OmiseEventError ? error.problem : 'unexpected';
   }
 }
 
-describe('parseOmiseEvent', () => {
+describe('readDelivery (parseOmiseEvent)', () => {
   it('reads the 2019-05-29 shape (created_at) and normalizes createdAt', () => {
-    const { event } = parseOmiseEvent(body({ ...valid, created_at: '2019-05-29T10:00:00Z' }));
+    const { event } = readDelivery(body({ ...valid, created_at: '2019-05-29T10:00:00Z' }));
     expect(event.createdAt.toISOString()).toBe('2019-05-29T10:00:00.000Z');
   });
 
   it('reads the 2017-11-02 shape (created, with an offset)', () => {
-    const { event } = parseOmiseEvent(body({ ...valid, created: '2017-11-04T19:12:35+07:00' }));
+    const { event } = readDelivery(body({ ...valid, created: '2017-11-04T19:12:35+07:00' }));
     expect(event.createdAt.toISOString()).toBe('2017-11-04T12:12:35.000Z');
   });
 
   it('keeps unknown fields and returns the exact text', () => {
     const raw = Buffer.from(JSON.stringify({ ...valid, created_at: '2020-01-01T00:00:00Z', team_uid: 'x' }, null, 2));
-    const { event, text } = parseOmiseEvent(raw);
+    const { event, bodyText } = readDelivery(raw);
     expect(event.team_uid).toBe('x');
-    expect(Buffer.from(text)).toEqual(raw);
+    expect(Buffer.from(bodyText)).toEqual(raw);
   });
 
   it('accepts a real pretty-printed Omise payload', () => {
-    const { event } = parseOmiseEvent(fixture('omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'));
+    const { event } = readDelivery(fixture('omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'));
     expect(event).toMatchObject({ id: 'evnt_test_52cin5n9bb6lytxduh9', key: 'charge.create' });
   });
 
@@ -56,7 +56,7 @@ describe('parseOmiseEvent', () => {
   });
 
   it('names the failing fields', () => {
-    expect(() => parseOmiseEvent(body({ ...valid, livemode: 1 }))).toThrow(
+    expect(() => readDelivery(body({ ...valid, livemode: 1 }))).toThrow(
       expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/livemode/)]) }),
     );
   });

@@ -1,5 +1,5 @@
 import { Equals, IsBoolean, IsISO8601, IsObject, IsString, Matches, ValidateIf, validateSync } from 'class-validator';
-import { IntakeError } from '../intake/intake-error';
+import { OmiseEventError } from '../errors/omise-event.error';
 
 /** The object an event is about: a charge, a transfer, … (typed per key by the event catalogue). */
 export interface OmiseObject {
@@ -64,39 +64,47 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** A delivery's event, and its body as UTF-8 text, byte for byte what was signed (what is stored). */
 export interface ReceivedDelivery {
   event: OmiseEvent;
-  text: string;
+  bodyText: string;
 }
 
-/** Parses and validates the raw body of a delivery whose signature already passed. */
-export function parseOmiseEvent(rawBody: Buffer): ReceivedDelivery {
-  let text: string;
+/**
+ * Parses and checks the body of a delivery as the endpoint does (after its signature passed): UTF-8
+ * JSON holding an Omise event envelope. Throws {@link OmiseEventError} otherwise.
+ */
+export function parseOmiseEvent(body: Buffer | string): OmiseEvent {
+  return readDelivery(typeof body === 'string' ? Buffer.from(body) : body).event;
+}
+
+/** The event and its text, as intake stores them. */
+export function readDelivery(rawBody: Buffer): ReceivedDelivery {
+  let bodyText: string;
   let json: unknown;
   try {
-    text = utf8.decode(rawBody);
-    json = JSON.parse(text);
+    bodyText = utf8.decode(rawBody);
+    json = JSON.parse(bodyText);
   } catch {
-    throw new IntakeError('invalid_json', 'The body is not valid UTF-8 JSON.');
+    throw new OmiseEventError('invalid_json', 'The body is not valid UTF-8 JSON.');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new IntakeError('invalid_event', 'The body must be a JSON object: an Omise event.');
+    throw new OmiseEventError('invalid_event', 'The body must be a JSON object: an Omise event.');
   }
   // A shallow copy onto the class is all class-validator needs; a deep transform would copy the
   // whole event (card, metadata, …) on every request for nothing.
   const errors = validateSync(Object.assign(new OmiseEventEnvelope(), json), { forbidUnknownValues: false });
   if (errors.length > 0) {
     const details = errors.flatMap((error) => Object.values(error.constraints ?? {}));
-    throw new IntakeError('invalid_event', 'The body is not an Omise event envelope.', details);
+    throw new OmiseEventError('invalid_event', 'The body is not an Omise event envelope.', details);
   }
   // Validated above: the fields OmiseEvent promises are there.
-  return { event: withCreatedAt(json as OmiseEvent), text };
+  return { event: withCreatedAt(json as OmiseEvent), bodyText };
 }
 
 /**
  * An event from the events table: it was validated when it was received, so only the JSON is read
  * again (the worker does this for every event it processes).
  */
-export function readStoredEvent(rawBody: string): OmiseEvent {
-  return withCreatedAt(JSON.parse(rawBody) as OmiseEvent);
+export function readStoredEvent(bodyText: string): OmiseEvent {
+  return withCreatedAt(JSON.parse(bodyText) as OmiseEvent);
 }
 
 function withCreatedAt(event: OmiseEvent): OmiseEvent {

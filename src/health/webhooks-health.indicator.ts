@@ -1,15 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
-import { WebhookTelemetry } from '../telemetry/telemetry';
-import { WebhooksConfig } from '../webhooks.options';
-
-/** A health indicator result in `@nestjs/terminus`'s shape: `{ [key]: { status, …details } }`. */
-export type WebhooksHealthResult<K extends string> = Record<K, { status: 'up' | 'down'; [detail: string]: unknown }>;
-
-export interface ReadinessOptions {
-  /** The oldest event due for dispatch may have waited this long, in ms. Default 5 minutes. */
-  maxDueAgeMs?: number;
-}
+import { EventStats } from '../store/event-stats';
+import type { ReadinessOptions, WebhooksHealthResult } from './health.types';
+import { WebhooksConfig } from '../webhooks.config';
 
 /**
  * Health of the module for the host's `/health` (`@nestjs/terminus`'s HealthCheckService takes these
@@ -27,7 +20,7 @@ export class WebhooksHealthIndicator {
   constructor(
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
     private readonly worker: DispatchWorker,
-    private readonly telemetry: WebhookTelemetry,
+    private readonly stats: EventStats,
   ) {}
 
   /** Up while the worker's sweep keeps running (an instance with `dispatch.enabled: false` is always up). */
@@ -45,7 +38,7 @@ export class WebhooksHealthIndicator {
     let stats;
     try {
       // A lease past its expiry for two sweeps: no worker is taking the event back.
-      stats = await this.telemetry.readStats(2 * this.config.dispatch.sweepIntervalMs);
+      stats = await this.stats.read(2 * this.config.dispatch.sweepIntervalMs);
     } catch (error) {
       return result(key, 'down', { database: 'down', message: (error as Error).message });
     }

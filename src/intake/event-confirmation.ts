@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { parseOmiseEvent, type ReceivedDelivery } from '../events/omise-event';
-import { WebhooksConfig } from '../webhooks.options';
-import { IntakeError } from './intake-error';
+import type { ReceivedDelivery } from '../events/omise-event';
+import { WebhooksConfig } from '../webhooks.config';
+import { IntakeRefusal, readDeliveryOrRefuse } from './intake-refusal';
 
 /**
  * With `verify: 'signature+fetch'`, a signed delivery is accepted only as the Omise Events API tells
@@ -15,13 +15,17 @@ export class EventConfirmation {
 
   constructor(@Inject(WebhooksConfig) private readonly config: WebhooksConfig) {}
 
-  /** The delivery to store: itself, or the API's copy of it (401 if the API does not know it, 503 if unreachable). */
+  /** Whether deliveries are confirmed with the API at all (`verify: 'signature+fetch'`). */
+  get enabled(): boolean {
+    return this.config.verify === 'signature+fetch';
+  }
+
+  /** The API's copy of the delivery, to store instead (401 if the API does not know it, 503 if unreachable). */
   async confirm(delivered: ReceivedDelivery): Promise<ReceivedDelivery> {
-    if (this.config.verify !== 'signature+fetch') return delivered;
     const raw = await this.fetchEvent(delivered.event.id);
-    const confirmed = raw && parseOmiseEvent(raw);
+    const confirmed = raw && readDeliveryOrRefuse(raw);
     if (!confirmed || confirmed.event.id !== delivered.event.id) {
-      throw new IntakeError('event_not_confirmed', 'The Omise API does not know this event; it was not accepted.');
+      throw new IntakeRefusal('event_not_confirmed', 'The Omise API does not know this event; it was not accepted.');
     }
     return confirmed;
   }
@@ -50,8 +54,8 @@ export class EventConfirmation {
     return Buffer.from(await response.arrayBuffer());
   }
 
-  private unavailable(why: string): IntakeError {
+  private unavailable(why: string): IntakeRefusal {
     this.logger.error(`event confirmation failed: ${why}`);
-    return new IntakeError('confirmation_unavailable', 'The event could not be confirmed with the Omise API; retry later.');
+    return new IntakeRefusal('confirmation_unavailable', 'The event could not be confirmed with the Omise API; retry later.');
   }
 }

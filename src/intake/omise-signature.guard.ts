@@ -1,67 +1,66 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { WebhookTelemetry } from '../telemetry/telemetry';
-import { WebhooksConfig } from '../webhooks.options';
+import { WebhooksTelemetry } from '../telemetry/telemetry';
+import { WebhooksConfig } from '../webhooks.config';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyOmiseSignature } from '../wire/omise-signature';
-import { IntakeError, signatureError } from './intake-error';
-import { headerRefusal, type RawBodyRequest, tooLarge } from './delivery-headers';
+import { DeliveryContext, type RawBodyRequest } from './delivery-context';
+import { IntakeRefusal, signatureRefusal, tooLarge } from './intake-refusal';
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 
 /**
- * Requests whose signature passed, with the very bytes it passed for (a body replaced since is checked
- * again). Shared by every instance: Nest makes its own instance of a guard named in `@UseGuards`,
- * apart from the provider the body reader is given. A request reaches one route only, so it is
- * checked against that route's secrets.
- */
-const verifiedBodies = new WeakMap<IncomingMessage, Buffer>();
-
-/**
- * Lets a request through only if it is signed with a configured secret over its exact bytes. Checks
- * run cheapest first and in the order of the status table: 415, 413 (done already by the body reader
- * on Express; here for a host whose own parser read the body), 500 (no raw body), 400 (headers), 401
- * (signature, time).
- *
- * On Express the body reader asks first, as soon as the body is in, and answers a refusal itself: a
- * forged request then never reaches Nest's router, guards and exception filters, which is most of
- * what it would cost. The guard still runs for every request that gets to the route, and does not
- * compute the HMAC twice for one the reader passed.
+ * Decides whether a delivery is authentic: what its headers say (415 for a content type Omise does
+ * not send, 413 for a declared length over the limit), that its raw bytes are there (500 if a host's
+ * middleware removed them), and that they are signed with a configured secret within the tolerance
+ * (400 for malformed signature headers, 401 otherwise). The guard asks it, and so does the body
+ * reader, ahead of Nest, as soon as the body is in.
  */
 @Injectable()
-export class OmiseSignatureGuard implements CanActivate {
+export class DeliveryVerifier {
   constructor(
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
-    private readonly telemetry: WebhookTelemetry,
+    private readonly telemetry: WebhooksTelemetry,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const refusal = this.refusalFor(context.switchToHttp().getRequest<RawBodyRequest>());
-    if (refusal) throw refusal;
-    return true;
+  /** Why the headers alone refuse the delivery, before any byte of the body is read; undefined when they are fine. */
+  headerRefusal(request: IncomingMessage): IntakeRefusal | undefined {
+    const type = request.headers['content-type'] ?? '';
+    const charset = CHARSET.exec(type)?.[1].toLowerCase();
+    const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (!JSON_MEDIA_TYPE.test(type) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') {
+      return new IntakeRefusal('unsupported_media_type', 'Omise webhooks are sent as Content-Type: application/json, UTF-8, not compressed.');
+    }
+    if (Number(request.headers['content-length']) > this.config.maxBodyBytes) return tooLarge(this.config.maxBodyBytes);
+    return undefined;
   }
 
-  /** Why the request must be refused, or undefined when it is signed with a configured secret. */
-  refusalFor(request: RawBodyRequest): IntakeError | undefined {
-    // Passed by the body reader already, with these very bytes: nothing about it has changed since.
-    if (request.rawBody !== undefined && verifiedBodies.get(request) === request.rawBody) return undefined;
-    const refusal = headerRefusal(request, this.config.maxBodyBytes);
+  /** Why the whole delivery is refused, cheapest check first, in the order of the status table; undefined when authentic. */
+  refusal(request: RawBodyRequest): IntakeRefusal | undefined {
+    const { rawBody } = request;
+    // Passed the body reader's check already, with these very bytes: nothing about it has changed since.
+    if (rawBody !== undefined && DeliveryContext.of(request).verifiedBody === rawBody) return undefined;
+    const refusal = this.headerRefusal(request);
     if (refusal) return refusal;
-    if ((request.rawBody?.length ?? 0) > this.config.maxBodyBytes) return tooLarge(this.config.maxBodyBytes);
-    if (!Buffer.isBuffer(request.rawBody)) {
-      return new IntakeError(
+    if ((rawBody?.length ?? 0) > this.config.maxBodyBytes) return tooLarge(this.config.maxBodyBytes);
+    if (!Buffer.isBuffer(rawBody)) {
+      return new IntakeRefusal(
         'raw_body_unavailable',
         'The raw request body is not available, so the signature cannot be checked. Create the app with ' +
           '`NestFactory.create(AppModule, { rawBody: true })` and do not replace the JSON body parser ' +
           'without keeping `rawBody`.',
       );
     }
-    return this.signatureRefusal(request, request.rawBody);
+    return this.signatureRefusal(request, rawBody);
   }
 
   /**
-   * The signature alone, for a body already within the limits (the body reader checked the headers
-   * and the size as it read): why it fails, or undefined, remembered for the guard.
+   * The signature alone, for bytes already within the limits (the body reader checked the headers and
+   * the size as it read them): why it fails, or undefined, remembered for the rest of the delivery.
    */
-  signatureRefusal(request: IncomingMessage, rawBody: Buffer): IntakeError | undefined {
-    const verdict = this.telemetry.step(request, 'verify', () =>
+  signatureRefusal(request: IncomingMessage, rawBody: Buffer): IntakeRefusal | undefined {
+    const context = DeliveryContext.of(request);
+    const verdict = this.telemetry.step(context.trace, 'verify', () =>
       verifyOmiseSignature({
         signatureHeader: request.headersDistinct[SIGNATURE_HEADER],
         timestampHeader: request.headersDistinct[TIMESTAMP_HEADER],
@@ -71,8 +70,25 @@ export class OmiseSignatureGuard implements CanActivate {
         nowSeconds: Math.floor(Date.now() / 1000),
       }),
     );
-    if (!verdict.ok) return signatureError(verdict.failure);
-    verifiedBodies.set(request, rawBody);
+    if (!verdict.ok) return signatureRefusal(verdict.failure);
+    context.verifiedBody = rawBody;
     return undefined;
+  }
+}
+
+/**
+ * Lets a request onto the webhook route only if {@link DeliveryVerifier} finds it authentic. On
+ * Express the body reader has asked the verifier already and answered a forged request itself; the
+ * guard still decides for every request that reaches the route (a host whose own parser read the
+ * body, another platform), without checking the same bytes twice.
+ */
+@Injectable()
+export class OmiseSignatureGuard implements CanActivate {
+  constructor(private readonly verifier: DeliveryVerifier) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const refusal = this.verifier.refusal(context.switchToHttp().getRequest<RawBodyRequest>());
+    if (refusal) throw refusal;
+    return true;
   }
 }

@@ -12,12 +12,13 @@ import {
   Version,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
-import { parseOmiseEvent, type ReceivedDelivery } from '../events/omise-event';
+import type { ReceivedDelivery } from '../events/omise-event';
+import type { RawBodyRequest } from './delivery-context';
 import { EventConfirmation } from './event-confirmation';
-import { IntakeErrorFilter } from './intake-error.filter';
-import { IntakeInterceptor } from './intake.interceptor';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { readDeliveryOrRefuse } from './intake-refusal';
+import { IntakeRefusalFilter } from './intake-refusal.filter';
 import { OmiseSignatureGuard } from './omise-signature.guard';
-import type { RawBodyRequest } from './delivery-headers';
 
 /** Marks the webhook route; read it with {@link isOmiseWebhookRoute}. */
 const OMISE_WEBHOOK_ROUTE = 'omise-webhooks:route';
@@ -41,29 +42,30 @@ function OmiseWebhookEndpoint(): MethodDecorator {
     // The URL is registered in the Omise dashboard: it must not move when the host's API version does.
     Version(VERSION_NEUTRAL),
     HttpCode(200),
-    UseFilters(IntakeErrorFilter),
+    UseFilters(IntakeRefusalFilter),
     UseGuards(OmiseSignatureGuard),
-    UseInterceptors(IntakeInterceptor),
+    UseInterceptors(IdempotencyInterceptor),
   );
 }
 
 /** The signed body, parsed and checked to be an Omise event envelope (400 if it is not). */
-const SignedEvent = createParamDecorator((_data: unknown, context: ExecutionContext): ReceivedDelivery =>
+const SignedDelivery = createParamDecorator((_data: unknown, context: ExecutionContext): ReceivedDelivery =>
   // The guard ran first: the raw body is there and signed.
-  parseOmiseEvent(context.switchToHttp().getRequest<RawBodyRequest>().rawBody as Buffer),
+  readDeliveryOrRefuse(context.switchToHttp().getRequest<RawBodyRequest>().rawBody as Buffer),
 );
 
 /**
- * The endpoint: the guard verifies the signature, the handler reads the event (and confirms it with
- * the Omise API when so configured), and the interceptor stores it idempotently and answers.
+ * The endpoint, in the order Nest runs it: the guard lets only authentic deliveries in, the
+ * parameter is the parsed event, the handler returns the delivery to store (the Omise API's copy
+ * with `verify: 'signature+fetch'`), and the interceptor stores it once per event id and answers.
  */
 @Controller()
 export class WebhooksController {
   constructor(private readonly confirmation: EventConfirmation) {}
 
   @OmiseWebhookEndpoint()
-  receive(@SignedEvent() delivery: ReceivedDelivery): Promise<ReceivedDelivery> {
-    return this.confirmation.confirm(delivery);
+  receive(@SignedDelivery() delivery: ReceivedDelivery): ReceivedDelivery | Promise<ReceivedDelivery> {
+    return this.confirmation.enabled ? this.confirmation.confirm(delivery) : delivery;
   }
 }
 

@@ -1,13 +1,12 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { EventDispatcher } from '../dispatch/event-dispatcher';
-import { escaped } from '../intake/refusals';
+import { escaped } from '../common/log-text';
+import { Database } from '../store/database';
 import { IntakeStore } from '../store/intake-store';
-import { WebhooksConfig } from '../webhooks.options';
+import { WebhooksConfig } from '../webhooks.config';
 import { OmiseEventsApi } from '../wire/omise-events-api';
-import { describeCounts, describeWindow, type ReconcileCounts, Reconciliation } from './reconciliation';
-import { WebhookTelemetry } from '../telemetry/telemetry';
+import type { ReconcileCounts } from './reconcile.types';
+import { describeCounts, describeWindow, Reconciliation } from './reconciliation';
+import { WebhooksTelemetry } from '../telemetry/telemetry';
 
 /**
  * The module's scheduled reconciliation (option `reconcile`, off by default): in an instance that
@@ -25,10 +24,9 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly store: IntakeStore,
-    @Inject(EventDispatcher) private readonly dispatcher: EventDispatcher,
-    private readonly telemetry: WebhookTelemetry,
+    private readonly telemetry: WebhooksTelemetry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,13 +42,18 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
    * Reconciles now, or joins the run under way; resolves to its counts, rejects with why it stopped.
    * Works in any instance once `reconcile` is configured, dispatching or not.
    */
-  run(): Promise<ReconcileCounts> {
+  reconcileNow(): Promise<ReconcileCounts> {
     if (!this.config.reconcile) return Promise.reject(new Error('WebhooksModule: reconcile is not configured (option `reconcile`).'));
     if (this.stopping.signal.aborted) return Promise.reject(new Error('WebhooksModule: shutting down; reconciliation not started.'));
     this.current ??= this.reconcileOnce(this.config.reconcile).finally(() => {
       this.current = undefined;
     });
     return this.current;
+  }
+
+  /** @deprecated Renamed {@link reconcileNow}. */
+  run(): Promise<ReconcileCounts> {
+    return this.reconcileNow();
   }
 
   /** Stops between pages; what the run stored is stored, and the sweep dispatches it if this instance cannot. */
@@ -64,7 +67,7 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
     // A run still under way (a long window, a slow API) is the one that counts: never two at once.
     if (this.current) return;
     // Logged by reconcileOnce; the next tick tries again.
-    this.run().catch(() => undefined);
+    this.reconcileNow().catch(() => undefined);
   }
 
   private async reconcileOnce(settings: NonNullable<WebhooksConfig['reconcile']>): Promise<ReconcileCounts> {
@@ -75,14 +78,14 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
     const reconciliation = new Reconciliation(
       {
         api: new OmiseEventsApi(this.config.omiseApi.baseUrl, settings.secretKey, settings.timeoutMs),
-        dataSource: this.dataSource,
+        db: this.db,
         store: this.store,
-        databaseTimeoutMs: this.config.databaseTimeoutMs,
       },
-      { ...window, signal: this.stopping.signal, onMissing: (event) => this.dispatcher.dispatch(event) },
+      // What it stores wakes this instance's worker, as a delivery's commit does.
+      { ...window, signal: this.stopping.signal },
     );
     const what = () =>
-      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusals(reconciliation)}; ${Date.now() - started} ms`;
+      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusedSummary(reconciliation)}; ${Date.now() - started} ms`;
     try {
       const counts = await reconciliation.reconcile();
       this.telemetry.reconciled(counts);
@@ -99,7 +102,7 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
 }
 
 /** The first refused ids and why, escaped (they come from the API). */
-function refusals({ refusals: first, counts }: Reconciliation): string {
+function refusedSummary({ refusedEvents: first, counts }: Reconciliation): string {
   if (counts.refused === 0) return '';
   const listed = first.slice(0, 3).map(({ id, why }) => `${id === null ? 'an item' : escaped(id)}: ${escaped(why)}`);
   return ` (${listed.join('; ')}${counts.refused > listed.length ? '; …' : ''})`;

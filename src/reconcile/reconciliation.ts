@@ -1,9 +1,10 @@
-import type { DataSource } from 'typeorm';
-import { parseOmiseEvent, type OmiseEvent, type ReceivedDelivery } from '../events/omise-event';
-import { IntakeError } from '../intake/intake-error';
-import { isUnavailable, withDeadline } from '../store/deadline';
-import { type IntakeStore, StoreOverloaded } from '../store/intake-store';
-import { dialectOf, SqlParams } from '../store/sql-dialect';
+import { OmiseEventError } from '../errors/omise-event.error';
+import { StoreOverloaded } from '../errors/store.errors';
+import { type OmiseEvent, readDelivery, type ReceivedDelivery } from '../events/omise-event';
+import type { Database } from '../store/database';
+import { isUnavailable } from '../store/deadline';
+import type { IntakeStore } from '../store/intake-store';
+import type { ReconcileCounts } from './reconcile.types';
 import { asDelivered, type EventsPage, type EventsQuery, type ListedEvent, omiseTime } from '../wire/omise-events-api';
 import { serializeOmiseEvent } from '../wire/serialize-omise-event';
 
@@ -12,20 +13,8 @@ export const RECONCILE_PAGE_SIZE = 100;
 /** Refusals kept for the report: enough to see the pattern, bounded whatever the API lists. */
 const MAX_REFUSALS_KEPT = 20;
 
-/** What one reconciliation found. `listed` = `alreadyStored` + `missing` + `refused`. */
-export interface ReconcileCounts {
-  /** Events the API listed in the window. */
-  listed: number;
-  /** In the table already: delivered by Omise, stored by an earlier run, or delivered while this one ran. */
-  alreadyStored: number;
-  /** Not in the table: stored now (with `dryRun`, only found). */
-  missing: number;
-  /** Not events the module accepts (intake's envelope check), or rows the database refused. */
-  refused: number;
-}
-
 /** One refused event: its id when it had one, and why, for the operator. */
-export interface ReconcileRefusal {
+export interface RefusedEvent {
   id: string | null;
   why: string;
 }
@@ -38,14 +27,14 @@ export interface EventsLister {
 /** What a reconciliation works with; the module and the CLI each build one. */
 export interface ReconcileTarget {
   api: EventsLister;
-  dataSource: DataSource;
+  /** The events table, for the read of stored ids. */
+  db: Database;
   /** Stores as intake does: duplicate-safe by the primary key, so a delivery racing the run stores once. */
   store: IntakeStore;
-  /** Deadline of the read of stored ids (the store has its own). */
-  databaseTimeoutMs: number;
 }
 
-export interface ReconcileRun {
+/** Which events one reconciliation looks at, and what it tells as it goes. */
+export interface ReconcileRequest {
   /** Events created at or after this time… */
   from: Date;
   /**
@@ -77,23 +66,23 @@ export interface ReconcileRun {
 export class Reconciliation {
   readonly counts: ReconcileCounts = { listed: 0, alreadyStored: 0, missing: 0, refused: 0 };
   /** The first refusals, for a report; `counts.refused` has them all. */
-  readonly refusals: ReconcileRefusal[] = [];
+  readonly refusedEvents: RefusedEvent[] = [];
   /** Dry run: ids found missing on an earlier page, so an event listed twice counts once. */
   private readonly found = new Set<string>();
 
   constructor(
     private readonly target: ReconcileTarget,
-    private readonly run: ReconcileRun,
+    private readonly request: ReconcileRequest,
   ) {}
 
   async reconcile(): Promise<ReconcileCounts> {
-    const { from, to, signal } = this.run;
+    const { from, to, signal } = this.request;
     for (let offset = 0; ; ) {
       signal?.throwIfAborted();
       const page = await this.target.api.list({ from, to, offset, limit: RECONCILE_PAGE_SIZE, signal });
       await this.reconcilePage(page);
       offset += page.listed;
-      this.run.onProgress?.(offset, Math.max(page.total, offset));
+      this.request.onProgress?.(offset, Math.max(page.total, offset));
       if (page.listed === 0 || offset >= page.total) return this.counts;
     }
   }
@@ -112,7 +101,7 @@ export class Reconciliation {
     const stored = await this.storedIds([...deliveries.keys()]);
     const missing = [...deliveries.values()].filter(({ event }) => !stored.has(event.id) && !this.found.has(event.id));
     this.counts.alreadyStored += deliveries.size - missing.length;
-    if (this.run.dryRun) {
+    if (this.request.dryRun) {
       for (const { event } of missing) this.found.add(event.id);
       this.missingFound(missing.map(({ event }) => event));
       return;
@@ -123,9 +112,9 @@ export class Reconciliation {
   /** The event as Omise delivers it, if intake would accept it. */
   private accepted(listed: ListedEvent): ReceivedDelivery | null {
     try {
-      return parseOmiseEvent(Buffer.from(serializeOmiseEvent(asDelivered(listed))));
+      return readDelivery(Buffer.from(serializeOmiseEvent(asDelivered(listed))));
     } catch (error) {
-      if (!(error instanceof IntakeError)) throw error;
+      if (!(error instanceof OmiseEventError)) throw error;
       this.refuse(listed.id, [error.message, ...(error.details ?? [])].join(' '));
       return null;
     }
@@ -134,11 +123,12 @@ export class Reconciliation {
   /** The ids among `ids` that the table has, in one query. */
   private async storedIds(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const { dataSource, databaseTimeoutMs } = this.target;
-    const p = new SqlParams(dialectOf(dataSource));
-    const rows = (await withDeadline(dataSource, databaseTimeoutMs, 'finding stored events', (runner) =>
-      runner.query(`SELECT event_id FROM omise_webhook_events WHERE event_id IN (${p.list(ids)})`, p.values),
-    )) as Array<{ event_id: string }>;
+    const p = this.target.db.params();
+    const rows = await this.target.db.query<Array<{ event_id: string }>>(
+      'finding stored events',
+      `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${p.list(ids)})`,
+      p.values,
+    );
     return new Set(rows.map((row) => row.event_id));
   }
 
@@ -148,7 +138,7 @@ export class Reconciliation {
    * the events that were stored are counted and handed on.
    */
   private async storeMissing(missing: ReceivedDelivery[]): Promise<void> {
-    const outcomes = await Promise.allSettled(missing.map(({ event, text }) => this.target.store.store(event, text, { source: 'reconciliation' })));
+    const outcomes = await Promise.allSettled(missing.map(({ event, bodyText }) => this.target.store.store(event, bodyText, { source: 'reconciliation' })));
     let unavailable: Error | undefined;
     const stored: OmiseEvent[] = [];
     outcomes.forEach((outcome, index) => {
@@ -170,12 +160,12 @@ export class Reconciliation {
 
   private missingFound(events: OmiseEvent[]): void {
     this.counts.missing += events.length;
-    for (const event of events) this.run.onMissing?.(event);
+    for (const event of events) this.request.onMissing?.(event);
   }
 
   private refuse(id: string | null, why: string): void {
     this.counts.refused++;
-    if (this.refusals.length < MAX_REFUSALS_KEPT) this.refusals.push({ id, why });
+    if (this.refusedEvents.length < MAX_REFUSALS_KEPT) this.refusedEvents.push({ id, why });
   }
 }
 

@@ -1,13 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { DatabaseTimeout } from '../errors/store.errors';
 import { type Dialect, dialectOf } from './sql-dialect';
 
-/** A database call that did not answer within the module's `databaseTimeoutMs`. */
-export class DatabaseTimeout extends Error {
-  constructor(readonly what: string, readonly ms: number) {
-    super(`${what}: the database did not answer within ${ms} ms`);
-    this.name = 'DatabaseTimeout';
-  }
-}
 
 /**
  * Runs `work` on a query runner of its own and gives it at most `ms`. Past that it rejects with

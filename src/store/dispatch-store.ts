@@ -1,13 +1,13 @@
-import type { DataSource, QueryRunner } from 'typeorm';
-import { withDeadlineRetryingLocks } from './deadline';
-import { type Dialect, dialectOf, SqlParams, updatedRows } from './sql-dialect';
-import { inTransaction } from './transaction';
+import { Injectable } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
+import { Database } from './database';
+import { SqlParams, updatedRows } from './sql-dialect';
 import type { WebhookEventStatus } from './webhook-event.entity';
 
 /** A claimed event: the raw body is parsed again by the worker, exactly as intake stored it. */
 export interface ClaimedEvent {
   eventId: string;
-  rawBody: string;
+  bodyText: string;
   attempts: number;
   /** The traceparent of the intake that stored it, for the dispatch span's link. */
   traceParent: string | null;
@@ -21,7 +21,7 @@ export interface HandlerRun {
 }
 
 /** How a claimed event ends this attempt, with the run of its last handler (committed together). */
-export interface EventOutcome {
+export interface AttemptOutcome {
   eventId: string;
   status: Extract<WebhookEventStatus, 'processed' | 'ignored' | 'failed' | 'dead'>;
   /** For `failed`: when to try again. */
@@ -50,22 +50,16 @@ const CLAIM_BRANCHES: readonly ClaimBranch[] = [
  * on or take each other's rows; SQLite has one writer at a time, so one UPDATE … RETURNING is
  * already atomic. Outcomes are written for many events at once ({@link finish}).
  */
+@Injectable()
 export class DispatchStore {
-  private readonly dialect: Dialect;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly timeoutMs: number,
-  ) {
-    this.dialect = dialectOf(dataSource);
-  }
+  constructor(private readonly db: Database) {}
 
   /**
    * Claims up to `limit` due events. `newOnly`: only `pending` ones (what intake has just stored);
    * otherwise retries that came due and expired leases too, as the sweep wants.
    */
   async claim(workerId: string, limit: number, leaseMs: number, options: { newOnly?: boolean } = {}, now = new Date()): Promise<ClaimedEvent[]> {
-    return this.run('claiming events', async (runner) => {
+    return this.db.boundedRetryingLocks('claiming events', async (runner) => {
       const claimed: ClaimedEvent[] = [];
       // One branch per status, each an ordered range of one index, so a claim reads only due rows however
       // many processed ones the table keeps. New events first; retries and expired leases are rarer.
@@ -92,8 +86,8 @@ export class DispatchStore {
     const set = (p: SqlParams) =>
       `status = 'processing', attempts = attempts + 1, locked_by = ${p.add(workerId)}, locked_until = ${p.time(lockedUntil)}`;
 
-    if (this.dialect === 'mysql') {
-      return this.transaction(runner, async () => {
+    if (this.db.dialect === 'mysql') {
+      return this.db.transaction(runner, async () => {
         const p = new SqlParams('mysql');
         const ids = (await runner.query(`SELECT event_id FROM omise_webhook_events WHERE ${due(p)} FOR UPDATE SKIP LOCKED`, p.values)) as Array<{
           event_id: string;
@@ -105,27 +99,27 @@ export class DispatchStore {
         await runner.query(`UPDATE omise_webhook_events SET ${assignments} WHERE event_id IN (${list})`, u.values);
         const r = new SqlParams('mysql');
         return (await runner.query(
-          `SELECT event_id AS eventId, raw_body AS rawBody, attempts, trace_parent AS traceParent FROM omise_webhook_events ` +
+          `SELECT event_id AS eventId, raw_body AS bodyText, attempts, trace_parent AS traceParent FROM omise_webhook_events ` +
             `WHERE event_id IN (${r.list(ids.map((row) => row.event_id))})`,
           r.values,
         )) as ClaimedEvent[];
       });
     }
-    const p = new SqlParams(this.dialect);
-    const lock = this.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const p = this.db.params();
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const sql =
       `UPDATE omise_webhook_events SET ${set(p)} WHERE event_id IN ` +
       `(SELECT event_id FROM omise_webhook_events WHERE ${due(p)}${lock}) ` +
-      'RETURNING event_id AS "eventId", raw_body AS "rawBody", attempts, trace_parent AS "traceParent"';
-    return updatedRows<ClaimedEvent>(this.dialect, await runner.query(sql, p.values));
+      'RETURNING event_id AS "eventId", raw_body AS "bodyText", attempts, trace_parent AS "traceParent"';
+    return updatedRows<ClaimedEvent>(this.db.dialect, await runner.query(sql, p.values));
   }
 
   /** Per event, the handlers that already succeeded: they are not run again. One query per claim. */
   async succeededHandlers(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
     const done = new Map<string, Set<string>>(eventIds.map((id) => [id, new Set<string>()]));
     if (eventIds.length === 0) return done;
-    const p = new SqlParams(this.dialect);
-    const rows = await this.run(
+    const p = this.db.params();
+    const rows = await this.db.boundedRetryingLocks(
       'reading handler runs',
       async (runner) =>
         (await runner.query(`SELECT event_id, handler FROM omise_webhook_handler_runs WHERE event_id IN (${p.list(eventIds)}) AND status = 'succeeded'`, p.values)) as Array<{
@@ -139,7 +133,7 @@ export class DispatchStore {
 
   /** Records one handler's run at once: used between the handlers of one event, so a crash does not re-run one that succeeded. */
   async recordRun(run: HandlerRun, now = new Date()): Promise<void> {
-    await this.run('recording a handler run', (runner) => this.insertRuns(runner, [run], now));
+    await this.db.boundedRetryingLocks('recording a handler run', (runner) => this.insertRuns(runner, [run], now));
   }
 
   /**
@@ -148,13 +142,13 @@ export class DispatchStore {
    * another worker claimed the event) is left alone: the other worker's outcome stands. Returns the
    * ids whose outcome was written.
    */
-  async finish(workerId: string, outcomes: readonly EventOutcome[], now = new Date()): Promise<Set<string>> {
+  async finish(workerId: string, outcomes: readonly AttemptOutcome[], now = new Date()): Promise<Set<string>> {
     if (outcomes.length === 0) return new Set();
     const runs = outcomes.flatMap((outcome) => (outcome.lastRun ? [outcome.lastRun] : []));
-    return this.run('writing event outcomes', async (runner) => {
-      if (this.dialect === 'postgres') return this.finishPostgres(runner, workerId, outcomes, runs, now);
-      if (this.dialect === 'mysql') {
-        return this.transaction(runner, async () => {
+    return this.db.boundedRetryingLocks('writing event outcomes', async (runner) => {
+      if (this.db.dialect === 'postgres') return this.finishPostgres(runner, workerId, outcomes, runs, now);
+      if (this.db.dialect === 'mysql') {
+        return this.db.transaction(runner, async () => {
           if (runs.length > 0) await this.insertRuns(runner, runs, now);
           return this.finishMysql(runner, workerId, outcomes, now);
         });
@@ -167,7 +161,7 @@ export class DispatchStore {
   }
 
   /** One statement: the runs as a data-modifying CTE, the outcomes from a VALUES list. */
-  private async finishPostgres(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], runs: HandlerRun[], now: Date): Promise<Set<string>> {
+  private async finishPostgres(runner: QueryRunner, workerId: string, outcomes: readonly AttemptOutcome[], runs: HandlerRun[], now: Date): Promise<Set<string>> {
     const p = new SqlParams('postgres');
     const runsCte = runs.length > 0 ? `runs AS (${this.runsInsert(p, runs, now)} RETURNING 1), ` : '';
     const values = this.outcomeValues(p, outcomes, now, (sql, type) => `CAST(${sql} AS ${type})`);
@@ -180,7 +174,7 @@ export class DispatchStore {
     return new Set(updatedRows<{ event_id: string }>('postgres', rows).map((row) => row.event_id));
   }
 
-  private async finishSqlite(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], now: Date): Promise<Set<string>> {
+  private async finishSqlite(runner: QueryRunner, workerId: string, outcomes: readonly AttemptOutcome[], now: Date): Promise<Set<string>> {
     const p = new SqlParams('sqlite');
     const values = this.outcomeValues(p, outcomes, now, (sql) => sql);
     const rows = (await runner.query(
@@ -193,7 +187,7 @@ export class DispatchStore {
   }
 
   /** MySQL has no RETURNING: the held leases are read (and locked) first, then updated from a derived table. */
-  private async finishMysql(runner: QueryRunner, workerId: string, outcomes: readonly EventOutcome[], now: Date): Promise<Set<string>> {
+  private async finishMysql(runner: QueryRunner, workerId: string, outcomes: readonly AttemptOutcome[], now: Date): Promise<Set<string>> {
     const h = new SqlParams('mysql');
     const held = (await runner.query(
       `SELECT event_id FROM omise_webhook_events WHERE event_id IN (${h.list(outcomes.map((o) => o.eventId))}) ` +
@@ -218,7 +212,7 @@ export class DispatchStore {
   }
 
   /** `(id, status, next attempt, last error, processed at)` per outcome, each field through `cast` (PostgreSQL types them). */
-  private outcomeValues(p: SqlParams, outcomes: readonly EventOutcome[], now: Date, cast: (sql: string, type: string) => string): string {
+  private outcomeValues(p: SqlParams, outcomes: readonly AttemptOutcome[], now: Date, cast: (sql: string, type: string) => string): string {
     return outcomes
       .map((outcome) => {
         const [id, status, next, error, processed] = this.outcomeFields(p, outcome, now);
@@ -227,7 +221,7 @@ export class DispatchStore {
       .join(', ');
   }
 
-  private outcomeFields(p: SqlParams, outcome: EventOutcome, now: Date): [string, string, string, string, string] {
+  private outcomeFields(p: SqlParams, outcome: AttemptOutcome, now: Date): [string, string, string, string, string] {
     const finished = outcome.status === 'processed' || outcome.status === 'ignored';
     return [
       p.add(outcome.eventId),
@@ -239,7 +233,7 @@ export class DispatchStore {
   }
 
   private async insertRuns(runner: QueryRunner, runs: readonly HandlerRun[], now: Date): Promise<void> {
-    const p = new SqlParams(this.dialect);
+    const p = this.db.params();
     await runner.query(this.runsInsert(p, runs, now), p.values);
   }
 
@@ -249,7 +243,7 @@ export class DispatchStore {
       .map((run) => `(${p.add(run.eventId)}, ${p.add(run.handler)}, ${p.add(run.error === null ? 'succeeded' : 'failed')}, 1, ${p.add(run.error)}, ${p.time(now)})`)
       .join(', ');
     const update =
-      this.dialect === 'mysql'
+      this.db.dialect === 'mysql'
         ? 'ON DUPLICATE KEY UPDATE status = VALUES(status), attempts = attempts + 1, last_error = VALUES(last_error), updated_at = VALUES(updated_at)'
         : 'ON CONFLICT (event_id, handler) DO UPDATE SET status = excluded.status, ' +
           'attempts = omise_webhook_handler_runs.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at';
@@ -258,8 +252,8 @@ export class DispatchStore {
 
   /** Gives back this worker's unfinished leases so another instance can take them at once. */
   async release(workerId: string): Promise<number> {
-    const p = new SqlParams(this.dialect);
-    return this.run('releasing leases', (runner) =>
+    const p = this.db.params();
+    return this.db.boundedRetryingLocks('releasing leases', (runner) =>
       affected(
         runner,
         `UPDATE omise_webhook_events SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, ` +
@@ -267,16 +261,6 @@ export class DispatchStore {
         p.values,
       ),
     );
-  }
-
-  /** Within the deadline; a deadlock's victim (a claim against an outcome write) is tried again. */
-  private run<T>(what: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    return withDeadlineRetryingLocks(this.dataSource, this.timeoutMs, what, work);
-  }
-
-  /** A transaction on PostgreSQL and MySQL; statement by statement on SQLite (see inTransaction). */
-  private transaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
-    return inTransaction(this.dialect, runner, work);
   }
 }
 

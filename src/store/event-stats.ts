@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { withDeadline } from './deadline';
-import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
+import { Injectable } from '@nestjs/common';
+import { Database } from './database';
 
 /** The statuses whose counts stay small and matter to an operator; processed and ignored are history. */
 export const WORKING_STATUSES = ['pending', 'processing', 'failed', 'dead'] as const;
@@ -17,33 +16,27 @@ export interface EventStatsReading {
  * The few numbers health and metrics read, each one range of the (status, …) indexes, so they stay
  * cheap however many processed events the table keeps.
  */
+@Injectable()
 export class EventStats {
-  private readonly dialect: Dialect;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly timeoutMs: number,
-  ) {
-    this.dialect = dialectOf(dataSource);
-  }
+  constructor(private readonly db: Database) {}
 
   /** `expiredFor`: how long past its expiry a lease counts as stuck (the sweep takes it within one interval). */
   read(expiredFor: number, now = new Date()): Promise<EventStatsReading> {
-    return withDeadline(this.dataSource, this.timeoutMs, 'reading event stats', async (runner) => {
+    return this.db.bounded('reading event stats', async (runner) => {
       const byStatus = { pending: 0, processing: 0, failed: 0, dead: 0 };
       for (const status of WORKING_STATUSES) {
-        const p = new SqlParams(this.dialect);
+        const p = this.db.params();
         const [row] = (await runner.query(`SELECT COUNT(*) AS n FROM omise_webhook_events WHERE status = ${p.add(status)}`, p.values)) as Array<{ n: number | string }>;
         byStatus[status] = Number(row.n);
       }
-      const due = new SqlParams(this.dialect);
+      const due = this.db.params();
       const [oldest] = (await runner.query(
         `SELECT MIN(t) AS t FROM (` +
           `SELECT MIN(next_attempt_at) AS t FROM omise_webhook_events WHERE status = 'pending' UNION ALL ` +
           `SELECT MIN(next_attempt_at) FROM omise_webhook_events WHERE status = 'failed' AND next_attempt_at <= ${due.time(now)}) AS due`,
         due.values,
       )) as Array<{ t: number | string | null }>;
-      const stuck = new SqlParams(this.dialect);
+      const stuck = this.db.params();
       const [expired] = (await runner.query(
         `SELECT COUNT(*) AS n FROM omise_webhook_events WHERE status = 'processing' AND locked_until < ${stuck.time(new Date(now.getTime() - expiredFor))}`,
         stuck.values,

@@ -1,24 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
+import { Batcher } from '../common/batcher';
 import type { OmiseEvent } from '../events/omise-event';
-import { WebhooksConfig } from '../webhooks.options';
-import { DatabaseTimeout, isUnavailable, withDeadlineRetryingLocks } from './deadline';
+import { Database } from './database';
+import { DatabaseTimeout, StoreOverloaded } from '../errors/store.errors';
+import { isUnavailable } from './deadline';
 import { objectIdOf } from './object-id';
-import { type Dialect, dialectOf, SqlParams } from './sql-dialect';
 import type { WebhookEventSource } from './webhook-event.entity';
 
 /** Outcome of storing a delivery: the first delivery of an id is `stored`, every later one `duplicate`. */
-export type StoreOutcome = 'stored' | 'duplicate';
-
-/** More deliveries are waiting to be written than `maxPendingDeliveries`: refused at once. */
-export class StoreOverloaded extends Error {
-  constructor(limit: number) {
-    super(`${limit} deliveries are already waiting to be written`);
-    this.name = 'StoreOverloaded';
-  }
-}
+export type IntakeOutcome = 'stored' | 'duplicate';
 
 /** Where a delivery came from, and the trace context to store with it. */
 export interface StoreOptions {
@@ -28,14 +19,14 @@ export interface StoreOptions {
 
 interface PendingDelivery {
   event: OmiseEvent;
-  rawBody: string;
+  bodyText: string;
   source: WebhookEventSource;
   traceParent: string | null;
   receivedAt: Date;
   deliveryId: string;
   settled: boolean;
   timer: NodeJS.Timeout;
-  resolve(outcome: StoreOutcome): void;
+  resolve(outcome: IntakeOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -50,75 +41,55 @@ const MAX_BATCHES_IN_FLIGHT = 4;
  * one commit. Duplicates are settled by the primary key on `event_id` inside the database
  * (`ON CONFLICT DO NOTHING` / a no-op `ON DUPLICATE KEY UPDATE`), never by a read before the write,
  * so concurrent deliveries on any number of instances yield exactly one `stored`. Resolves only once
- * the row is committed.
+ * the row is committed; then tells whoever listens for new events (the worker) once per batch.
  *
  * Bounded in both directions: a delivery not stored within `databaseTimeoutMs` is rejected at that
  * time (its INSERT may still commit later, if the database was only stalled: a redelivery then finds
  * it as a duplicate, and the worker dispatches the row once); beyond `maxPendingDeliveries` waiting,
  * a delivery is refused at once instead of queueing behind a database that does not answer.
  */
-@Injectable()
 export class IntakeStore {
-  private readonly dialect: Dialect;
-  private queue: PendingDelivery[] = [];
-  /** Deliveries handed to the database and not settled yet, counted against the bound. */
-  private writing = 0;
-  private flushScheduled = false;
-  private batchesInFlight = 0;
+  private readonly batcher = new Batcher<PendingDelivery>(
+    { maxBatch: MAX_BATCH_ROWS, maxInFlight: MAX_BATCHES_IN_FLIGHT, gatherMs: 0 },
+    (batch) => this.writeBatch(batch),
+  );
+  private readonly newEventListeners: Array<() => void> = [];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    // Only the bounds it uses, so the CLI's `reconcile` can store through it without the module.
-    @Inject(WebhooksConfig) private readonly config: Pick<WebhooksConfig, 'databaseTimeoutMs' | 'maxPendingDeliveries'>,
-  ) {
-    this.dialect = dialectOf(dataSource);
+    private readonly db: Database,
+    private readonly maxPendingDeliveries: number,
+  ) {}
+
+  /** `listener` is called after every commit that stored at least one new event. */
+  onNewEvents(listener: () => void): void {
+    this.newEventListeners.push(listener);
   }
 
-  store(event: OmiseEvent, rawBody: string, options: StoreOptions = {}): Promise<StoreOutcome> {
-    const { databaseTimeoutMs, maxPendingDeliveries } = this.config;
-    if (this.queue.length + this.writing >= maxPendingDeliveries) return Promise.reject(new StoreOverloaded(maxPendingDeliveries));
+  store(event: OmiseEvent, bodyText: string, options: StoreOptions = {}): Promise<IntakeOutcome> {
+    if (this.batcher.size >= this.maxPendingDeliveries) return Promise.reject(new StoreOverloaded(this.maxPendingDeliveries));
+    const { timeoutMs } = this.db;
     return new Promise((resolve, reject) => {
       const delivery: PendingDelivery = {
         event,
-        rawBody,
+        bodyText,
         source: options.source ?? 'webhook',
         traceParent: options.traceParent ?? null,
         receivedAt: new Date(),
         deliveryId: randomUUID(),
         settled: false,
         // The sender's deadline runs from arrival, however long the delivery waited for a batch.
-        timer: setTimeout(() => settle(delivery, new DatabaseTimeout('storing the event', databaseTimeoutMs)), databaseTimeoutMs),
+        timer: setTimeout(() => settle(delivery, new DatabaseTimeout('storing the event', timeoutMs)), timeoutMs),
         resolve,
         reject,
       };
-      this.queue.push(delivery);
-      this.scheduleFlush();
+      this.batcher.add(delivery);
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.batchesInFlight >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0) return;
-    this.flushScheduled = true;
-    // setImmediate, not a timer: deliveries parsed in the same turn of the event loop share a batch,
-    // and a lone delivery waits for nothing.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      // Deliveries whose deadline passed while they waited are already answered: not written.
-      const batch = this.queue.splice(0, MAX_BATCH_ROWS).filter((delivery) => !delivery.settled);
-      if (batch.length === 0) return this.scheduleFlush();
-      this.batchesInFlight++;
-      this.writing += batch.length;
-      // writeBatch settles every delivery itself and never rejects.
-      void this.writeBatch(batch).finally(() => {
-        this.batchesInFlight--;
-        this.writing -= batch.length;
-        this.scheduleFlush();
-      });
-      this.scheduleFlush();
-    });
-  }
-
-  private async writeBatch(batch: PendingDelivery[]): Promise<void> {
+  private async writeBatch(queued: PendingDelivery[]): Promise<void> {
+    // Deliveries whose deadline passed while they waited are already answered: not written.
+    const batch = queued.filter((delivery) => !delivery.settled);
+    if (batch.length === 0) return;
     // The first delivery of an id in the batch is the one that may insert; the others are duplicates
     // whatever the database says, as are first deliveries whose id was already stored.
     const firsts = new Map<string, PendingDelivery>();
@@ -152,35 +123,34 @@ export class IntakeStore {
       const isWinner = firsts.get(delivery.event.id) === delivery && inserted.has(delivery.event.id);
       settle(delivery, undefined, isWinner ? 'stored' : 'duplicate');
     }
+    if (inserted.size > 0) for (const listener of this.newEventListeners) listener();
   }
 
   private insertRetryingLocks(rows: PendingDelivery[]): Promise<Set<string>> {
     // InnoDB can pick the intake INSERT as a deadlock's victim against the worker's claim.
-    return withDeadlineRetryingLocks(this.dataSource, this.config.databaseTimeoutMs, 'storing events', (runner) =>
-      this.insertIgnoringDuplicates(runner, rows),
-    );
+    return this.db.boundedRetryingLocks('storing events', (runner) => this.insertIgnoringDuplicates(runner, rows));
   }
 
   /** Inserts the rows in one statement and one commit; returns the ids that were new. */
   private async insertIgnoringDuplicates(runner: QueryRunner, rows: PendingDelivery[]): Promise<Set<string>> {
     const columns = '(event_id, event_key, livemode, raw_body, received_at, next_attempt_at, delivery_id, source, trace_parent, object_id)';
-    const params = new SqlParams(this.dialect);
+    const params = this.db.params();
     const tuples = rows.map(
       (row) =>
         `(${params.add(row.event.id)}, ${params.add(row.event.key)}, ${params.bool(row.event.livemode)}, ` +
-        `${params.add(row.rawBody)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)}, ` +
+        `${params.add(row.bodyText)}, ${params.time(row.receivedAt)}, ${params.time(row.receivedAt)}, ${params.add(row.deliveryId)}, ` +
         `${params.add(row.source)}, ${params.add(row.traceParent)}, ${params.add(objectIdOf(row.event))})`,
     );
     const insert = `INSERT INTO omise_webhook_events ${columns} VALUES ${tuples.join(', ')}`;
 
-    if (this.dialect === 'mysql') {
+    if (this.db.dialect === 'mysql') {
       // MySQL has no RETURNING. A no-op update keeps real errors errors (unlike INSERT IGNORE); the
       // rows this statement created are the ones that carry our delivery ids, read back by primary
       // key in the same transaction so that a failure in between stores nothing.
       await runner.startTransaction();
       try {
         await runner.query(`${insert} ON DUPLICATE KEY UPDATE event_id = event_id`, params.values);
-        const ids = new SqlParams(this.dialect);
+        const ids = this.db.params();
         const found = (await runner.query(
           `SELECT event_id, delivery_id FROM omise_webhook_events WHERE event_id IN (${ids.list(rows.map((row) => row.event.id))})`,
           ids.values,
@@ -201,7 +171,7 @@ export class IntakeStore {
 }
 
 /** Answers a delivery once: by its deadline, or by the batch that wrote it, whichever comes first. */
-function settle(delivery: PendingDelivery, error: unknown, outcome?: StoreOutcome): void {
+function settle(delivery: PendingDelivery, error: unknown, outcome?: IntakeOutcome): void {
   if (delivery.settled) return;
   delivery.settled = true;
   clearTimeout(delivery.timer);

@@ -12,6 +12,14 @@ export function dialectOf(dataSource: DataSource): Dialect {
   throw new Error(`OmiseWebhooks: database type "${type}" is not supported (PostgreSQL, MySQL/MariaDB, SQLite).`);
 }
 
+/** MySQL's TEXT, the type of `raw_body` there (the same entity serves every database; see the migration). */
+export const MYSQL_TEXT_BYTES = 65_535;
+
+/** The most the body column holds on this database: the ceiling of `maxBodyBytes`. */
+export function bodyColumnBytes(dialect: Dialect): number {
+  return dialect === 'mysql' ? MYSQL_TEXT_BYTES : Infinity;
+}
+
 /** Collects bound parameters and writes the placeholder each dialect wants. */
 export class SqlParams {
   readonly values: unknown[] = [];

@@ -35,7 +35,7 @@ export class WebhookEventEntity {
 
   /** The body exactly as received and signed (UTF-8 text), so it can be re-verified or replayed. */
   @Column({ name: 'raw_body', type: 'text' })
-  rawBody!: string;
+  bodyText!: string;
 
   @Column({ name: 'received_at', type: 'bigint', transformer: epochMillis })
   receivedAt!: Date;

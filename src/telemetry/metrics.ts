@@ -1,5 +1,5 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { requireOptionalPeer } from '../optional-peer';
+import { requireOptionalPeer } from '../common/optional-peer';
 
 type PromClient = typeof import('prom-client');
 type Metric = Counter<string> | Gauge<string> | Histogram<string>;
@@ -20,7 +20,7 @@ export interface GaugeReading {
  * `/metrics` shows them. No label takes an unbounded value: outcomes and refusal reasons are fixed
  * lists, handlers are the host's `Class.method` names; never an event id or key.
  */
-export class WebhookMetrics {
+export class WebhooksMetrics {
   readonly deliveries: Counter<'outcome' | 'reason'>;
   readonly intakeDuration: Histogram<'outcome'>;
   readonly claims: Counter;

@@ -1,46 +1,34 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Span } from '@opentelemetry/api';
-import type { IncomingMessage } from 'node:http';
-import type { DataSource } from 'typeorm';
 import type { OmiseEvent } from '../events/omise-event';
-import type { IntakeErrorReason } from '../intake/intake-error';
-import type { ReconcileCounts } from '../reconcile/reconciliation';
-import type { EventOutcome } from '../store/dispatch-store';
-import { EventStats, type EventStatsReading } from '../store/event-stats';
-import type { StoreOutcome } from '../store/intake-store';
-import { WebhooksConfig } from '../webhooks.options';
-import { type GaugeReading, WebhookMetrics } from './metrics';
-import { WebhookTracing } from './tracing';
+import type { AttemptOutcome } from '../store/dispatch-store';
+import { EventStats } from '../store/event-stats';
+import type { IntakeOutcome } from '../store/intake-store';
+import { WebhooksConfig } from '../webhooks.config';
+import {
+  OMISE_WEBHOOK_EVENT_DEAD,
+  OMISE_WEBHOOK_HANDLER_FAILED,
+  type OmiseWebhookEventDead,
+  type OmiseWebhookHandlerFailed,
+} from './lifecycle-events';
+import { type GaugeReading, WebhooksMetrics } from './metrics';
+import { WebhooksTracing } from './tracing';
 
-/** Emitted through the host's EventEmitter2 (with `lifecycleEvents: true`) when an event runs out of attempts. */
-export const OMISE_WEBHOOK_EVENT_DEAD = 'omise-webhooks.event.dead';
-/** Emitted through the host's EventEmitter2 (with `lifecycleEvents: true`) each time a handler fails. */
-export const OMISE_WEBHOOK_HANDLER_FAILED = 'omise-webhooks.handler.failed';
-
-/** The payload of `omise-webhooks.event.dead`: never the body (it may carry card data). */
-export interface OmiseWebhookEventDead {
-  eventId: string;
-  key: string;
-  attempts: number;
-  /** The failed handlers' messages (`Class.method: message; …`). */
-  error: string;
+/** One delivery's metrics and span, from its first byte to its answer. */
+export interface IntakeTrace {
+  readonly startedAt: bigint;
+  readonly span?: Span;
 }
 
-/** The payload of `omise-webhooks.handler.failed`. */
-export interface OmiseWebhookHandlerFailed {
-  eventId: string;
-  key: string;
-  /** `Class.method`. */
-  handler: string;
-  attempts: number;
-  error: string;
-}
+/** How a delivery was answered: stored or duplicate, or refused with a reason and status. */
+export type IntakeAnswer = IntakeOutcome | { refused: string; status: number };
 
-interface Intake {
-  startedAt: bigint;
-  span?: Span;
+/** What a reconciliation run found, as the metrics count it. */
+export interface ReconciledCounts {
+  missing: number;
+  alreadyStored: number;
+  refused: number;
 }
 
 /** How long a gauge reading is reused: however often the host scrapes, the database is read once a second at most. */
@@ -52,41 +40,34 @@ const GAUGE_CACHE_MS = 1_000;
  * the host enables it, and then costs a branch per call.
  */
 @Injectable()
-export class WebhookTelemetry {
+export class WebhooksTelemetry {
   private readonly logger = new Logger('OmiseWebhooks');
-  private readonly metrics?: WebhookMetrics;
-  private readonly tracing?: WebhookTracing;
+  private readonly metrics?: WebhooksMetrics;
+  private readonly tracing?: WebhooksTracing;
   private readonly lifecycle: boolean;
-  private readonly intakes = new WeakMap<IncomingMessage, Intake>();
-  private readonly stats: EventStats;
   private gauges?: { at: number; reading: Promise<GaugeReading> };
 
   constructor(
     @Inject(WebhooksConfig) config: WebhooksConfig,
-    @InjectDataSource() dataSource: DataSource,
+    private readonly stats: EventStats,
     private readonly emitter: EventEmitter2,
   ) {
-    this.stats = new EventStats(dataSource, config.databaseTimeoutMs);
-    if (config.metrics) this.metrics = new WebhookMetrics(() => this.readGauges());
-    if (config.tracing) this.tracing = new WebhookTracing();
+    if (config.metrics) this.metrics = new WebhooksMetrics(() => this.readGauges());
+    if (config.tracing) this.tracing = new WebhooksTracing();
     this.lifecycle = config.lifecycleEvents;
-  }
-
-  /** The numbers health and the gauges read. */
-  readStats(expiredFor: number): Promise<EventStatsReading> {
-    return this.stats.read(expiredFor);
   }
 
   // ---- intake: one delivery, from its first byte to its answer
 
-  intakeStarted(req: IncomingMessage): void {
-    if (!this.metrics && !this.tracing) return;
-    this.intakes.set(req, { startedAt: process.hrtime.bigint(), span: this.tracing?.start('omise-webhooks intake') });
+  /** A delivery's first byte: its trace, or undefined when metrics and tracing are both off. */
+  intakeStarted(): IntakeTrace | undefined {
+    if (!this.metrics && !this.tracing) return undefined;
+    return { startedAt: process.hrtime.bigint(), span: this.tracing?.start('omise-webhooks intake') };
   }
 
   /** Runs one step of intake (`verify`, `store`) in a span of its own under the intake's. */
-  step<T>(req: IncomingMessage, name: 'verify' | 'store', work: () => T): T {
-    const parent = this.tracing && this.intakes.get(req)?.span;
+  step<T>(trace: IntakeTrace | undefined, name: 'verify' | 'store', work: () => T): T {
+    const parent = trace?.span;
     if (!parent || !this.tracing) return work();
     const span = this.tracing.child(parent, `omise-webhooks ${name}`);
     try {
@@ -109,28 +90,25 @@ export class WebhookTelemetry {
   }
 
   /** The delivery's event is known: its id and key on the intake span. */
-  intakeEvent(req: IncomingMessage, event: OmiseEvent): void {
-    this.intakes.get(req)?.span?.setAttributes({ 'omise.event.id': event.id, 'omise.event.key': event.key });
+  intakeEvent(trace: IntakeTrace | undefined, event: OmiseEvent): void {
+    trace?.span?.setAttributes({ 'omise.event.id': event.id, 'omise.event.key': event.key });
   }
 
   /** The intake span's traceparent, stored with the event so its dispatch links to it. */
-  traceParentOf(req: IncomingMessage): string | null {
-    const span = this.intakes.get(req)?.span;
-    return span && this.tracing ? this.tracing.traceParent(span) : null;
+  traceParentOf(trace: IntakeTrace | undefined): string | null {
+    return trace?.span && this.tracing ? this.tracing.traceParent(trace.span) : null;
   }
 
-  intakeAnswered(req: IncomingMessage | undefined, answer: StoreOutcome | { refused: IntakeErrorReason; status: number }): void {
+  intakeAnswered(trace: IntakeTrace | undefined, answer: IntakeAnswer): void {
     if (!this.metrics && !this.tracing) return;
     const outcome = typeof answer === 'string' ? answer : 'refused';
     const reason = typeof answer === 'string' ? '' : answer.refused;
     this.metrics?.deliveries.inc({ outcome, reason });
-    const intake = req && this.intakes.get(req);
-    if (!intake) return;
-    this.intakes.delete(req);
-    this.metrics?.intakeDuration.observe({ outcome }, Number(process.hrtime.bigint() - intake.startedAt) / 1e9);
-    if (intake.span && this.tracing) {
-      intake.span.setAttributes({ 'omise.intake.outcome': outcome, ...(reason ? { 'omise.intake.reason': reason } : {}) });
-      this.tracing.end(intake.span, typeof answer !== 'string' && answer.status >= 500 ? reason : undefined);
+    if (!trace) return;
+    this.metrics?.intakeDuration.observe({ outcome }, Number(process.hrtime.bigint() - trace.startedAt) / 1e9);
+    if (trace.span && this.tracing) {
+      trace.span.setAttributes({ 'omise.intake.outcome': outcome, ...(reason ? { 'omise.intake.reason': reason } : {}) });
+      this.tracing.end(trace.span, typeof answer !== 'string' && answer.status >= 500 ? reason : undefined);
     }
   }
 
@@ -182,7 +160,7 @@ export class WebhookTelemetry {
   }
 
   /** An event's attempt ended (its outcome is about to be written). */
-  finished(outcome: EventOutcome, key: string, attempts: number): void {
+  finished(outcome: AttemptOutcome, key: string, attempts: number): void {
     this.metrics?.finished.inc({ status: outcome.status });
     if (outcome.status === 'failed') this.metrics?.retries.inc();
     if (outcome.status !== 'dead') return;
@@ -193,7 +171,7 @@ export class WebhookTelemetry {
   }
 
   /** A scheduled reconciliation run ended; `missing` counts the events it stored. */
-  reconciled(counts: ReconcileCounts): void {
+  reconciled(counts: ReconciledCounts): void {
     if (!this.metrics) return;
     this.metrics.reconciled.inc({ outcome: 'missing' }, counts.missing);
     this.metrics.reconciled.inc({ outcome: 'already_stored' }, counts.alreadyStored);

@@ -1,5 +1,5 @@
 import type { Attributes, Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { requireOptionalPeer } from '../optional-peer';
+import { requireOptionalPeer } from '../common/optional-peer';
 
 type OtelApi = typeof import('@opentelemetry/api');
 
@@ -11,7 +11,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
  * runs later, maybe in another instance): the dispatch span links to the intake span whose
  * traceparent was stored with the event.
  */
-export class WebhookTracing {
+export class WebhooksTracing {
   private readonly api: OtelApi;
   private readonly tracer: Tracer;
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:net';
 import type supertest from 'supertest';
 import { DEFAULT_WEBHOOK_PATH, serializeOmiseEvent, signOmiseWebhook, type SignOptions } from '..';
-import { requireOptionalPeer } from '../optional-peer';
+import { requireOptionalPeer } from '../common/optional-peer';
 
 /** A supertest request: chain `.expect(200)` and the rest as with any supertest call. */
 export type OmiseEventRequest = ReturnType<ReturnType<typeof supertest>['post']>;

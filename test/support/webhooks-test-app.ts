@@ -4,8 +4,10 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
-import { DispatchWorker, OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from 'omise-nest-webhooks';
-import type { TestDatabase } from './test-databases';
+import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule, type OmiseEvent, type WebhooksModuleOptions } from 'omise-nest-webhooks';
+// The worker itself is internal: these tests look inside it (idle(), its id); a host's tests use waitForOmiseEvents.
+import { DispatchWorker } from '../../src/dispatch/dispatch-worker';
+import type { TestDatabase, TestDatabaseKind } from './test-databases';
 
 /** Test secrets (base64, like the dashboard's). */
 export const SECRET = 'F1BIYsDZbSDw+AbGHVJMxY/CQNjwjDJWBZ3HLhnKEzM=';
@@ -88,6 +90,70 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     },
     worker: app.get(DispatchWorker),
     close: () => app.close(),
+  };
+}
+
+/**
+ * A fresh database of `kind` for the spec (or the describe block) that calls this: made in
+ * beforeAll, dropped in afterAll. Read `.db` inside tests and hooks.
+ */
+export function useTestDatabase(kind: TestDatabaseKind): { readonly db: TestDatabase } {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await kind.create();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('useTestDatabase: the database is made in beforeAll; read it inside a test or a hook');
+      return db;
+    },
+  };
+}
+
+/**
+ * A test app on a fresh database of `kind` for the spec (or the describe block) that calls this:
+ * started in beforeAll, closed and dropped in afterAll. `options` may be a function, read when the
+ * app starts (for values that other hooks set first).
+ */
+export function useWebhooksTestApp(kind: TestDatabaseKind, options: TestAppOptions | (() => TestAppOptions) = {}): WebhooksTestApp & { readonly db: TestDatabase } {
+  let db: TestDatabase | undefined;
+  let started: WebhooksTestApp | undefined;
+  beforeAll(async () => {
+    db = await kind.create();
+    started = await startWebhooksTestApp(db, typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await started?.close();
+    await db?.drop();
+  });
+  const app = (): WebhooksTestApp => {
+    if (!started || !db) throw new Error('useWebhooksTestApp: the app starts in beforeAll; use it inside a test or a hook');
+    return started;
+  };
+  return {
+    get db() {
+      app();
+      return db as TestDatabase;
+    },
+    get app() {
+      return app().app;
+    },
+    get server() {
+      return app().server;
+    },
+    get dataSource() {
+      return app().dataSource;
+    },
+    get emitted() {
+      return app().emitted;
+    },
+    get worker() {
+      return app().worker;
+    },
+    close: () => app().close(),
   };
 }
 

@@ -36,7 +36,7 @@ export function omiseEvent<K extends OmiseEventKey>(
 }
 
 function parsed<K extends OmiseEventKey>(key: K, json: Json): OmiseEventOf<K> {
-  const { event } = parseOmiseEvent(Buffer.from(JSON.stringify(json, null, 2)));
+  const event = parseOmiseEvent(Buffer.from(JSON.stringify(json, null, 2)));
   if (event.key !== key) throw new Error(`The fixture is a ${event.key} event, not ${key}.`);
   // The data is a real payload of that key; nothing in production checks it further either.
   return event as unknown as OmiseEventOf<K>;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { EventReplay, HandlerRunSummary, StoredEventSummary } from '../admin-store';
-import type { EventFilter } from '../event-filter';
+import type { EventFilter, EventReplay, HandlerRunSummary, StoredEventSummary } from '../../store/stored-event.types';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
-import type { StoredEventDetail } from '../webhook-admin.service';
+import type { StoredEventDetail } from '../admin.types';
 import { html, Html, type HtmlValue } from './html';
 
 /*
@@ -74,7 +73,8 @@ ${counts && html`<ul class="counts" aria-label="Stored events by status">${WEBHO
 export function listUrl(base: string, filter: EventFilter, extra: Record<string, string> = {}, path = ''): string {
   const params = new URLSearchParams();
   if (filter.q) params.set('q', filter.q);
-  if (filter.status) params.set('status', filter.status);
+  // The page filters by one status at a time (the API's filter may hold several).
+  for (const status of [filter.status ?? []].flat()) params.append('status', status);
   if (filter.key) params.set('key', filter.key);
   if (filter.since) params.set('since', filter.since.toISOString());
   if (filter.until) params.set('until', filter.until.toISOString());
@@ -111,7 +111,7 @@ function filterForm(base: string, path: string, filter: EventFilter, withStatus:
   return html`<form class="filters" method="get" action="${base}${path}" role="search">
 <label>Event id or object id<input name="q" value="${filter.q}" placeholder="evnt_… or chrg_…" size="30"></label>
 ${withStatus && html`<label>Status<select name="status"><option value="">any</option>${WEBHOOK_EVENT_STATUSES.map(
-    (status) => html`<option value="${status}"${filter.status === status && html` selected`}>${status}</option>`,
+    (status) => html`<option value="${status}"${[filter.status].flat().includes(status) && html` selected`}>${status}</option>`,
   )}</select></label>`}
 <label>Key<input name="key" value="${filter.key}" placeholder="charge.*" size="22"></label>
 <label>Received from (UTC)<input type="datetime-local" step="1" name="since" value="${localInput(filter.since)}"></label>
@@ -198,7 +198,7 @@ function replayHistory(replays: readonly EventReplay[]): Html {
     (replay) => html`<section class="replay" data-replay-id="${replay.replayId}"><h3>${iso(replay.replayedAt)} by <span class="actor">${replay.actor}</span>${
       replay.forced && ' (forced)'
     }</h3>
-<p class="note">Replay of <code>${replay.selection}</code>. Before it the event was ${statusBadge(replay.before.status)} after ${plural(replay.before.attempts, 'attempt')}${
+<p class="note">Replay of <code>${replay.filter}</code>. Before it the event was ${statusBadge(replay.before.status)} after ${plural(replay.before.attempts, 'attempt')}${
       replay.before.processedAt && html`, processed at ${iso(replay.before.processedAt)}`
     }.</p>${replay.before.lastError && html`<pre class="error">${replay.before.lastError}</pre>`}${replay.handlerRuns.length > 0 && runsTable(replay.handlerRuns)}</section>`,
   )}`;

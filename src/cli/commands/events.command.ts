@@ -29,12 +29,12 @@ ${DATABASE_HELP}`,
   async run(args, { io, env }) {
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
     const limit = values.limit === undefined ? 100 : positiveInt('--limit', values.limit);
-    const selection = { statuses: statuses(values.status), key: values.key };
+    const filter = { status: statuses(values.status), key: values.key };
 
     const db = await StoreConnection.open(values, env);
     let events: WebhookEventEntity[];
     try {
-      events = await db.list(selection, limit);
+      events = await db.list(filter, limit);
     } finally {
       await db.close();
     }

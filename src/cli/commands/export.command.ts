@@ -29,7 +29,7 @@ ${DATABASE_HELP}`,
     const { values } = parseCommandArgs(args, options, { min: 0, max: 0, names: '' });
     if (values.dir === undefined) throw new UsageError('--dir is required, such as --dir ./log/events');
     const dir = values.dir;
-    const selection = { statuses: statuses(values.status), key: values.key };
+    const filter = { status: statuses(values.status), key: values.key };
 
     const db = await StoreConnection.open(values, env);
     let written = 0;
@@ -39,10 +39,10 @@ ${DATABASE_HELP}`,
       } catch (error) {
         throw new CliFailure(`cannot make ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
-      const progress = ProgressBar.for(io, 'exported', await db.count(selection));
-      for await (const page of db.rawBodies(selection, BATCH_SIZE)) {
+      const progress = ProgressBar.for(io, 'exported', await db.count(filter));
+      for await (const page of db.bodies(filter, BATCH_SIZE)) {
         // The stored text is the received bytes decoded as strict UTF-8, so encoding it again gives them back.
-        for (const { eventId, rawBody } of page) writeFileSync(join(dir, fileName(eventId)), rawBody, 'utf8');
+        for (const { eventId, bodyText } of page) writeFileSync(join(dir, fileName(eventId)), bodyText, 'utf8');
         written += page.length;
         progress.advance(page.length);
       }

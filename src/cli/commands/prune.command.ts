@@ -29,12 +29,12 @@ ${DATABASE_HELP}`,
     if (values['older-than'] === undefined) throw new UsageError('--older-than is required, such as --older-than 30d');
     const cutoff = new Date(Date.now() - duration('--older-than', values['older-than']));
     const deleting = statuses(values.status) ?? ['processed', 'ignored'];
-    const selection = { statuses: deleting, until: cutoff };
+    const filter = { status: deleting, until: cutoff };
     const what = (count: number) => `${eventCount(count)} (${deleting.join(', ')}) received before ${cutoff.toISOString()}`;
 
     const db = await StoreConnection.open(values, env);
     try {
-      const total = await db.count(selection);
+      const total = await db.count(filter);
       if (values['dry-run']) {
         io.out(`would delete ${what(total)}\n`);
         return;
@@ -42,7 +42,7 @@ ${DATABASE_HELP}`,
       const progress = ProgressBar.for(io, 'deleted', total);
       let deleted = 0;
       for (;;) {
-        const count = await db.deleteSome(selection, BATCH_SIZE);
+        const count = await db.deleteSome(filter, BATCH_SIZE);
         if (count === 0) break;
         deleted += count;
         progress.advance(count);

@@ -1,6 +1,6 @@
-import { parseDuration } from '../../duration';
+import { parseDuration } from '../../common/duration';
 import type { OmiseEvent } from '../../events/omise-event';
-import { escaped } from '../../intake/refusals';
+import { escaped } from '../../common/log-text';
 import { describeCounts, describeWindow, RECONCILE_PAGE_SIZE, Reconciliation } from '../../reconcile/reconciliation';
 import { IntakeStore } from '../../store/intake-store';
 import { omiseTime } from '../../wire/omise-events-api';
@@ -17,9 +17,6 @@ const options = {
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
-
-/** Generous, as for the other database commands: an operator waits, not Omise. */
-const DATABASE_TIMEOUT_MS = 30_000;
 
 export const reconcileCommand: CliCommand = {
   help: `Usage: omise-webhooks reconcile --since 3d [--until ISO] [--dry-run] [--secret-key skey_…]
@@ -58,9 +55,8 @@ ${DATABASE_HELP}`,
     const reconciliation = new Reconciliation(
       {
         api,
-        dataSource: db.dataSource,
-        store: new IntakeStore(db.dataSource, { databaseTimeoutMs: DATABASE_TIMEOUT_MS, maxPendingDeliveries: RECONCILE_PAGE_SIZE }),
-        databaseTimeoutMs: DATABASE_TIMEOUT_MS,
+        db: db.database,
+        store: new IntakeStore(db.database, RECONCILE_PAGE_SIZE),
       },
       {
         from,
@@ -87,7 +83,7 @@ ${DATABASE_HELP}`,
     progress?.finish();
 
     for (const event of found) io.out(`${event.id} ${event.key} created ${omiseTime(event.createdAt)}\n`);
-    for (const { id, why } of reconciliation.refusals) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(why)}\n`);
+    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(why)}\n`);
     const { counts } = reconciliation;
     const next = counts.missing > 0 && !dryRun ? "; the app's worker dispatches them at its next sweep" : '';
     io.out(`events created ${describeWindow({ from, to })}: ${describeCounts(counts, dryRun)}${next}\n`);

@@ -1,5 +1,5 @@
 import { CliFailure, eventCount, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
-import type { EventFilter } from '../../admin/event-filter';
+import type { EventFilter } from '../../store/stored-event.types';
 import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
 import { isoTime } from '../support/option-values';
 import { ProgressBar } from '../support/progress-bar';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../duration';
+import { parseDuration } from '../../common/duration';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../../store/webhook-event.entity';
 import { UsageError } from '../cli-command';
 

@@ -3,10 +3,12 @@ import { existsSync } from 'node:fs';
 import { And, DataSource, type DataSourceOptions, In, LessThan, MoreThan, MoreThanOrEqual, type FindOptionsWhere, type Repository } from 'typeorm';
 // The library's files, not its barrel: the barrel loads all of Nest, which would double the time
 // every command takes to start.
-import { ReplayStore } from '../../admin/replay-store';
-import { requireOptionalPeer } from '../../optional-peer';
+import { Database } from '../../store/database';
+import { ReplayStore } from '../../store/replay-store';
+import type { EventFilter } from '../../store/stored-event.types';
+import { requireOptionalPeer } from '../../common/optional-peer';
 import { dialectOf, eventKeyMatching, SqlParams } from '../../store/sql-dialect';
-import { SUMMARY_COLUMNS, WebhookEventEntity, type WebhookEventStatus } from '../../store/webhook-event.entity';
+import { SUMMARY_COLUMNS, WebhookEventEntity } from '../../store/webhook-event.entity';
 import { HandlerRunEntity } from '../../store/handler-run.entity';
 import { CliFailure, UsageError } from '../cli-command';
 
@@ -16,30 +18,22 @@ export const DATABASE_OPTIONS = { 'database-url': { type: 'string' } } as const;
 export const DATABASE_HELP = `  --database-url URL the app's database (default: DATABASE_URL): postgres://…, mysql://…,
                      mariadb://…, or sqlite:PATH`;
 
-/** Which stored events a command works on. Every field narrows; none means all. */
-export interface EventSelection {
-  statuses?: readonly WebhookEventStatus[];
-  /** Exact key or a pattern with `*` (`charge.*`). */
-  key?: string;
-  /** received_at ≥ since */
-  since?: Date;
-  /** received_at < until */
-  until?: Date;
-}
-
 /**
  * The module's tables in the app's database, opened without Nest and without running migrations:
  * the CLI works on the app's schema and never changes it.
  */
 export class StoreConnection {
   readonly events: Repository<WebhookEventEntity>;
+  /** The module's SQL on this connection, with a deadline for a person waiting rather than for Omise. */
+  readonly database: Database;
   /** The module's own replay (with its history), on this connection. */
   readonly replays: ReplayStore;
 
   private constructor(readonly dataSource: DataSource) {
     this.events = dataSource.getRepository(WebhookEventEntity);
     // Generous: an operator waits for a batch of 500 replays on a busy database, not Omise.
-    this.replays = new ReplayStore(dataSource, 30_000);
+    this.database = new Database(dataSource, 30_000);
+    this.replays = new ReplayStore(this.database);
   }
 
   /** `--database-url`, else DATABASE_URL (the environment includes the working directory's `.env`). */
@@ -72,14 +66,14 @@ export class StoreConnection {
     return this.dataSource.destroy();
   }
 
-  count(selection: EventSelection): Promise<number> {
-    return this.events.count({ where: where(selection) });
+  count(filter: EventFilter): Promise<number> {
+    return this.events.count({ where: where(filter) });
   }
 
   /** What `events` shows, newest first; never the body. */
-  list(selection: EventSelection, limit: number): Promise<WebhookEventEntity[]> {
+  list(filter: EventFilter, limit: number): Promise<WebhookEventEntity[]> {
     return this.events.find({
-      where: where(selection),
+      where: where(filter),
       order: { receivedAt: 'DESC', eventId: 'DESC' },
       take: limit,
       select: SUMMARY_COLUMNS,
@@ -87,14 +81,14 @@ export class StoreConnection {
   }
 
   /** Bodies of the selected events, `pageSize` at a time, so memory stays flat on a big table. */
-  async *rawBodies(selection: EventSelection, pageSize: number): AsyncGenerator<Array<Pick<WebhookEventEntity, 'eventId' | 'rawBody'>>> {
+  async *bodies(filter: EventFilter, pageSize: number): AsyncGenerator<Array<Pick<WebhookEventEntity, 'eventId' | 'bodyText'>>> {
     let after: string | undefined;
     for (;;) {
       const page = await this.events.find({
-        where: { ...where(selection), ...(after === undefined ? {} : { eventId: MoreThan(after) }) },
+        where: { ...where(filter), ...(after === undefined ? {} : { eventId: MoreThan(after) }) },
         order: { eventId: 'ASC' },
         take: pageSize,
-        select: { eventId: true, rawBody: true },
+        select: { eventId: true, bodyText: true },
       });
       if (page.length === 0) return;
       yield page;
@@ -107,12 +101,12 @@ export class StoreConnection {
    * returns how many events went. Runs are deleted only once their event is gone, so an event whose
    * status changed meanwhile keeps its history.
    */
-  async deleteSome(selection: EventSelection, limit: number): Promise<number> {
+  async deleteSome(filter: EventFilter, limit: number): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const events = manager.getRepository(WebhookEventEntity);
-      const ids = (await events.find({ where: where(selection), select: { eventId: true }, take: limit })).map((row) => row.eventId);
+      const ids = (await events.find({ where: where(filter), select: { eventId: true }, take: limit })).map((row) => row.eventId);
       if (ids.length === 0) return 0;
-      const deleted = await events.delete({ ...where(selection), eventId: In(ids) });
+      const deleted = await events.delete({ ...where(filter), eventId: In(ids) });
       // The replay history of the events goes with them; the replays' own rows (who, when, how many) stay.
       for (const table of ['omise_webhook_handler_runs', 'omise_webhook_replayed_events', 'omise_webhook_replayed_runs']) {
         const p = new SqlParams(dialectOf(this.dataSource));
@@ -127,11 +121,12 @@ export class StoreConnection {
   }
 }
 
-function where(selection: EventSelection): FindOptionsWhere<WebhookEventEntity> {
+/** The filter as a TypeORM condition (the commands filter by status, key and time; none searches by id). */
+function where(filter: EventFilter): FindOptionsWhere<WebhookEventEntity> {
   const clause: FindOptionsWhere<WebhookEventEntity> = {};
-  if (selection.statuses) clause.status = In([...selection.statuses]);
-  if (selection.key) clause.key = eventKeyMatching(selection.key);
-  const { since, until } = selection;
+  if (filter.status !== undefined) clause.status = In([filter.status].flat());
+  if (filter.key) clause.key = eventKeyMatching(filter.key);
+  const { since, until } = filter;
   if (since && until) clause.receivedAt = And(MoreThanOrEqual(since), LessThan(until));
   else if (since) clause.receivedAt = MoreThanOrEqual(since);
   else if (until) clause.receivedAt = LessThan(until);

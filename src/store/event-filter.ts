@@ -1,32 +1,12 @@
-import { keyPatternToLike, type SqlParams } from '../store/sql-dialect';
-import type { WebhookEventStatus } from '../store/webhook-event.entity';
-
-/** Which stored events the admin list, its counts and a replay work on. Every field narrows. */
-export interface EventFilter {
-  status?: WebhookEventStatus;
-  /** Exact key or a pattern with `*` (`charge.*`); `*` is the only wildcard. */
-  key?: string;
-  /** received_at ≥ since */
-  since?: Date;
-  /** received_at < until */
-  until?: Date;
-  /** An event id or an object id (`data.id`: `chrg_…`), matched exactly. */
-  q?: string;
-}
-
-/** Where a page of the newest-first list ends: the next page starts after this event. */
-export interface EventCursor {
-  receivedAt: Date;
-  eventId: string;
-}
-
-/** Which events a replay re-queues: one, a list of ids, or those matching a filter. */
-export type ReplayFilter = { eventId: string } | { eventIds: readonly string[] } | EventFilter;
+import { keyPatternToLike, type SqlParams } from './sql-dialect';
+import type { EventFilter, ReplayFilter } from './stored-event.types';
 
 /** The filter as SQL conditions on omise_webhook_events (none: every row). */
 export function filterConditions(p: SqlParams, filter: EventFilter): string[] {
   const where: string[] = [];
-  if (filter.status) where.push(`status = ${p.add(filter.status)}`);
+  const statuses = filter.status === undefined ? [] : typeof filter.status === 'string' ? [filter.status] : filter.status;
+  if (statuses.length === 1) where.push(`status = ${p.add(statuses[0])}`);
+  else if (statuses.length > 1) where.push(`status IN (${p.list(statuses)})`);
   if (filter.key) {
     where.push(filter.key.includes('*') ? `event_key LIKE ${p.add(keyPatternToLike(filter.key))} ESCAPE '!'` : `event_key = ${p.add(filter.key)}`);
   }
@@ -54,8 +34,9 @@ export function describeReplayFilter(filter: ReplayFilter): string {
     const shown = filter.eventIds.slice(0, 3).join(', ');
     return `${filter.eventIds.length} event(s) by id: ${shown}${filter.eventIds.length > 3 ? ', …' : ''}`;
   }
+  const status = filter.status === undefined ? undefined : typeof filter.status === 'string' ? filter.status : filter.status.join(',');
   const parts = [
-    filter.status && `status=${filter.status}`,
+    status && `status=${status}`,
     filter.key && `key=${filter.key}`,
     filter.since && `since=${filter.since.toISOString()}`,
     filter.until && `until=${filter.until.toISOString()}`,

@@ -1,11 +1,12 @@
-import { resolveWebhooksConfig } from './webhooks.options';
+import { MYSQL_TEXT_BYTES } from './store/sql-dialect';
+import { resolveWebhooksConfig } from './webhooks.config';
 
 const SECRET = 'F1BIYsDZbSDw+AbGHVJMxY/CQNjwjDJWBZ3HLhnKEzM=';
 const extras = { path: '/webhooks/omise/' };
 
 describe('resolveWebhooksConfig', () => {
   it('applies every default once, and trims the path', () => {
-    const config = resolveWebhooksConfig({ secrets: ` ${SECRET} ,` }, extras, 'postgres');
+    const config = resolveWebhooksConfig({ secrets: ` ${SECRET} ,` }, extras, Infinity);
     expect(config).toMatchObject({
       secrets: [Buffer.from(SECRET, 'base64')],
       toleranceSeconds: 300,
@@ -20,22 +21,22 @@ describe('resolveWebhooksConfig', () => {
   });
 
   it('keeps the body limit within what MySQL/MariaDB can store, and refuses a larger one at boot', () => {
-    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, 'mysql').maxBodyBytes).toBe(65_535);
-    expect(resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 2_000_000 }, extras, 'sqlite').maxBodyBytes).toBe(2_000_000);
-    expect(() => resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 1024 * 1024 }, extras, 'mysql')).toThrow(
+    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, MYSQL_TEXT_BYTES).maxBodyBytes).toBe(65_535);
+    expect(resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 2_000_000 }, extras, Infinity).maxBodyBytes).toBe(2_000_000);
+    expect(() => resolveWebhooksConfig({ secrets: SECRET, maxBodyBytes: 1024 * 1024 }, extras, MYSQL_TEXT_BYTES)).toThrow(
       'maxBodyBytes is 1048576, but on MySQL/MariaDB the body column holds at most 65535 bytes',
     );
   });
 
   it('leaves reconciliation off by default, and reads its durations and key', () => {
-    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, 'postgres').reconcile).toBeNull();
+    expect(resolveWebhooksConfig({ secrets: SECRET }, extras, Infinity).reconcile).toBeNull();
     const config = resolveWebhooksConfig(
       { secrets: SECRET, omiseApi: { secretKey: ' skey_test_1 ' }, reconcile: { every: '15m', lookback: '3d' } },
       extras,
-      'postgres',
+      Infinity,
     );
     expect(config.reconcile).toEqual({ everyMs: 900_000, lookbackMs: 259_200_000, secretKey: 'skey_test_1', timeoutMs: 15_000 });
-    const own = resolveWebhooksConfig({ secrets: SECRET, reconcile: { every: 60_000, lookback: '12h', secretKey: 'skey_test_2' } }, extras, 'postgres');
+    const own = resolveWebhooksConfig({ secrets: SECRET, reconcile: { every: 60_000, lookback: '12h', secretKey: 'skey_test_2' } }, extras, Infinity);
     expect(own.reconcile).toMatchObject({ everyMs: 60_000, lookbackMs: 43_200_000, secretKey: 'skey_test_2' });
   });
 
@@ -51,6 +52,6 @@ describe('resolveWebhooksConfig', () => {
     [{ secrets: SECRET, reconcile: { every: '15 minutes', lookback: '3d', secretKey: 'skey_test_1' } }, 'reconcile.every must be ms or a duration such as 15m'],
     [{ secrets: SECRET, reconcile: { every: 60_000, lookback: 0, secretKey: 'skey_test_1' } }, 'reconcile.lookback must be a positive whole number'],
   ])('refuses %j at boot: %s', (options, message) => {
-    expect(() => resolveWebhooksConfig(options, extras, 'postgres')).toThrow(message);
+    expect(() => resolveWebhooksConfig(options, extras, Infinity)).toThrow(message);
   });
 });

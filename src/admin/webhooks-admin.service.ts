@@ -1,37 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
+import { AdminStore } from '../store/admin-store';
+import { ReplayStore } from '../store/replay-store';
+import type { HandlerRunSummary, ReplayFilter, ReplayResult, StoredEventSummary } from '../store/stored-event.types';
 import type { WebhookEventStatus } from '../store/webhook-event.entity';
-import { AdminStore, type EventReplay, type HandlerRunSummary, type StoredEventSummary } from './admin-store';
-import type { EventCursor, EventFilter, ReplayFilter } from './event-filter';
+import { type EventListFilter, type EventPage, type EventPageQuery, MAX_LIST_LIMIT, type StoredEventDetail } from './admin.types';
 import { maskedBody, maskNullable } from './mask';
-import { ReplayStore, type ReplayResult } from './replay-store';
-
-export interface EventListFilter extends EventFilter {
-  /** Default 100, at most 1,000. */
-  limit?: number;
-}
-
-export interface EventPageQuery extends EventListFilter {
-  /** The `next` of the previous page. */
-  before?: EventCursor;
-}
-
-export interface EventPage {
-  events: StoredEventSummary[];
-  /** Where the next (older) page starts; null on the last page. */
-  next: EventCursor | null;
-}
-
-/** One stored event for a person to read: card data and secrets masked everywhere. */
-export interface StoredEventDetail extends StoredEventSummary {
-  /** The stored body, pretty-printed and masked. */
-  body: string;
-  handlerRuns: HandlerRunSummary[];
-  /** Newest first: what each replay reset. */
-  replays: EventReplay[];
-}
-
-export const MAX_LIST_LIMIT = 1000;
 
 /**
  * The operator's handle on the stored events: list and search them, read one with its handler runs
@@ -39,7 +13,7 @@ export const MAX_LIST_LIMIT = 1000;
  * (mask.ts): what this returns is meant for people.
  */
 @Injectable()
-export class WebhookAdmin {
+export class WebhooksAdmin {
   constructor(
     private readonly store: AdminStore,
     private readonly replays: ReplayStore,
@@ -68,7 +42,7 @@ export class WebhookAdmin {
     const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: maskNullable(run.lastError) }));
     return {
       ...masked(record.event),
-      body: maskedBody(record.rawBody),
+      body: maskedBody(record.bodyText),
       handlerRuns: runs(record.handlerRuns),
       replays: record.replays.map((replay) => ({
         ...replay,
@@ -100,7 +74,7 @@ export class WebhookAdmin {
   /** `replay`, also telling which history row it wrote. */
   async replayRecorded(filter: ReplayFilter, options: { force?: boolean; actor?: string } = {}): Promise<ReplayResult> {
     const result = await this.replays.replay(filter, { force: options.force, actor: options.actor ?? 'app' });
-    if (result.requeued > 0) this.worker.nudge();
+    if (result.requeued > 0) this.worker.wake();
     return result;
   }
 }
@@ -108,3 +82,8 @@ export class WebhookAdmin {
 function masked(event: StoredEventSummary): StoredEventSummary {
   return { ...event, lastError: maskNullable(event.lastError) };
 }
+
+/** @deprecated Renamed {@link WebhooksAdmin}, as the module's other classes are named (`WebhooksModule`, `WebhooksAdminModule`). */
+export const WebhookAdmin = WebhooksAdmin;
+/** @deprecated Renamed {@link WebhooksAdmin}. */
+export type WebhookAdmin = WebhooksAdmin;

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { WebhookTelemetry } from '../telemetry/telemetry';
-import { WebhooksConfig } from '../webhooks.options';
-import { headerRefusal, type RawBodyRequest, tooLarge } from './delivery-headers';
-import { IntakeError } from './intake-error';
-import { OmiseSignatureGuard } from './omise-signature.guard';
-import { IntakeRefusals } from './refusals';
+import { WebhooksTelemetry } from '../telemetry/telemetry';
+import { WebhooksConfig } from '../webhooks.config';
+import { DeliveryContext, type RawBodyRequest } from './delivery-context';
+import { IntakeRefusal, tooLarge } from './intake-refusal';
+import { DeliveryVerifier } from './omise-signature.guard';
+import { RefusalResponder } from './refusal-responder';
 
 /**
  * Reads the webhook route's body itself, ahead of the host's body parsers, so that:
@@ -28,9 +28,9 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
-    private readonly refusals: IntakeRefusals,
-    private readonly telemetry: WebhookTelemetry,
-    private readonly signature: OmiseSignatureGuard,
+    private readonly refusals: RefusalResponder,
+    private readonly telemetry: WebhooksTelemetry,
+    private readonly verifier: DeliveryVerifier,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,20 +47,20 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
   }
 
   private read(req: RawBodyRequest, res: ServerResponse, next: () => void): void {
-    this.telemetry.intakeStarted(req);
-    const refuse = (error: IntakeError, close: boolean) => {
+    DeliveryContext.of(req).trace = this.telemetry.intakeStarted();
+    const refuse = (error: IntakeRefusal, close: boolean) => {
       // Past a refusal the rest of the body is not wanted: close rather than read it all.
       if (close) res.setHeader('Connection', 'close');
       this.refusals.answer(res, error);
     };
     const limit = this.config.maxBodyBytes;
-    const refusal = headerRefusal(req, limit);
+    const refusal = this.verifier.headerRefusal(req);
     if (refusal) return refuse(refusal, true);
 
     const chunks: Buffer[] = [];
     let length = 0;
     let done = false;
-    const stop = (error?: IntakeError) => {
+    const stop = (error?: IntakeRefusal) => {
       done = true;
       clearTimeout(deadline);
       if (error) {
@@ -69,7 +69,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       }
     };
     const { bodyTimeoutMs } = this.config;
-    const deadline = setTimeout(() => stop(new IntakeError('request_timeout', `The body did not arrive within ${bodyTimeoutMs} ms.`)), bodyTimeoutMs);
+    const deadline = setTimeout(() => stop(new IntakeRefusal('request_timeout', `The body did not arrive within ${bodyTimeoutMs} ms.`)), bodyTimeoutMs);
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       length += chunk.length;
@@ -86,7 +86,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       req.body = undefined;
       // Checked here, with the whole body read (the connection stays usable): a forged request is
       // answered without going through Nest at all.
-      const forged = this.signature.signatureRefusal(req, body);
+      const forged = this.verifier.signatureRefusal(req, body);
       if (forged) return this.refusals.answer(res, forged);
       next();
     });

@@ -1,15 +1,10 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { WebhookTelemetry } from '../telemetry/telemetry';
-import type { IntakeError } from './intake-error';
-
-/** The JSON body of every refused intake request. */
-export interface IntakeErrorBody {
-  statusCode: number;
-  reason: string;
-  message: string;
-  details?: readonly string[];
-}
+import { escaped } from '../common/log-text';
+import { WebhooksTelemetry } from '../telemetry/telemetry';
+import { DeliveryContext } from './delivery-context';
+import type { IntakeRefusal } from './intake-refusal';
+import type { IntakeRefusalBody } from './intake.types';
 
 /** One log line per reason per this interval at most, with a count of the refusals not logged. */
 const LOG_INTERVAL_MS = 10_000;
@@ -20,18 +15,20 @@ const LOG_INTERVAL_MS = 10_000;
  * an attacker cannot flood.
  */
 @Injectable()
-export class IntakeRefusals {
+export class RefusalResponder {
   private readonly logger = new Logger('OmiseWebhooks');
   /** Per reason: when it was last logged and how many refusals went unlogged since. */
   private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
 
-  constructor(private readonly telemetry: WebhookTelemetry) {}
+  constructor(private readonly telemetry: WebhooksTelemetry) {}
 
-  answer(response: ServerResponse, error: IntakeError): void {
+  answer(response: ServerResponse, error: IntakeRefusal): void {
     const status = error.status;
     this.log(error, status);
-    this.telemetry.intakeAnswered(response.req, { refused: error.reason, status });
-    const body: IntakeErrorBody = { statusCode: status, reason: error.reason, message: error.message };
+    // `req` is there on every response Node makes; a hand-made one (a unit test) may lack it.
+    const trace = (response.req as ServerResponse['req'] | undefined) && DeliveryContext.of(response.req).trace;
+    this.telemetry.intakeAnswered(trace, { refused: error.reason, status });
+    const body: IntakeRefusalBody = { statusCode: status, reason: error.reason, message: error.message };
     if (error.details) body.details = error.details;
     const text = JSON.stringify(body);
     if (response.headersSent) {
@@ -47,7 +44,7 @@ export class IntakeRefusals {
    * headers or body, which may carry signatures or card data, and never a stack trace for what is
    * the sender's input.
    */
-  private log(error: IntakeError, status: HttpStatus): void {
+  private log(error: IntakeRefusal, status: HttpStatus): void {
     const now = Date.now();
     const last = this.lastLogged.get(error.reason);
     if (last && now - last.at < LOG_INTERVAL_MS) {
@@ -63,10 +60,4 @@ export class IntakeRefusals {
       this.logger.warn(`intake refused (${status} ${error.reason})${more}`);
     }
   }
-}
-
-/** Text safe for one log line: control characters (a NUL in a forged id, a newline) as escapes. */
-export function escaped(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 500);
 }

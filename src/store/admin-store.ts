@@ -1,35 +1,15 @@
-import type { DataSource, QueryRunner } from 'typeorm';
-import { withDeadline } from '../store/deadline';
-import type { HandlerRunStatus } from '../store/handler-run.entity';
-import { type Dialect, dialectOf, SqlParams } from '../store/sql-dialect';
-import { WEBHOOK_EVENT_STATUSES, type WebhookEventEntity, type WebhookEventSource, type WebhookEventStatus } from '../store/webhook-event.entity';
-import { type EventCursor, type EventFilter, filterConditions, replayConditions, type ReplayFilter } from './event-filter';
+import { Injectable } from '@nestjs/common';
+import { Database } from './database';
+import { filterConditions, replayConditions } from './event-filter';
+import type { HandlerRunStatus } from './handler-run.entity';
+import type { EventCursor, EventFilter, EventReplay, HandlerRunSummary, ReplayFilter, StoredEventSummary } from './stored-event.types';
+import { WEBHOOK_EVENT_STATUSES, type WebhookEventSource, type WebhookEventStatus } from './webhook-event.entity';
 
-/** What the stored log shows of an event (the body stays in the table: it may carry card data). */
-export type StoredEventSummary = Omit<WebhookEventEntity, 'rawBody' | 'lockedBy' | 'deliveryId'>;
-
-export interface HandlerRunSummary {
-  handler: string;
-  status: HandlerRunStatus;
-  attempts: number;
-  lastError: string | null;
-  updatedAt: Date;
-}
-
-/** A replay of one event, with the state it reset (what the event and its handlers had been through). */
-export interface EventReplay {
-  replayId: string;
-  replayedAt: Date;
-  actor: string;
-  selection: string;
-  forced: boolean;
-  before: { status: WebhookEventStatus; attempts: number; lastError: string | null; processedAt: Date | null };
-  handlerRuns: HandlerRunSummary[];
-}
-
+/** One event with everything the admin shows of it. */
 export interface StoredEventRecord {
   event: StoredEventSummary;
-  rawBody: string;
+  /** The body as stored (the admin masks it before anyone sees it). */
+  bodyText: string;
   handlerRuns: HandlerRunSummary[];
   /** Newest first. */
   replays: EventReplay[];
@@ -50,30 +30,20 @@ type Row = Record<string, Value>;
  * the first one does. Search by id is a primary-key or object_id index lookup. Every call is bounded
  * by the module's database deadline, as the other stores' are.
  */
+@Injectable()
 export class AdminStore {
-  private readonly dialect: Dialect;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly timeoutMs: number,
-  ) {
-    this.dialect = dialectOf(dataSource);
-  }
-
-  private query<T>(what: string, sql: string, values: unknown[]): Promise<T> {
-    return withDeadline(this.dataSource, this.timeoutMs, what, (runner: QueryRunner) => runner.query(sql, values) as Promise<T>);
-  }
+  constructor(private readonly db: Database) {}
 
   /** Up to `limit` events after the cursor, newest first, and whether more follow. */
   async list(filter: EventFilter, before: EventCursor | undefined, limit: number): Promise<{ events: StoredEventSummary[]; more: boolean }> {
     const { sql, values } = this.listQuery(filter, before, limit + 1);
-    const rows = await this.query<Row[]>('listing events', sql, values);
+    const rows = await this.db.query<Row[]>('listing events', sql, values);
     return { events: rows.slice(0, limit).map(toSummary), more: rows.length > limit };
   }
 
   /** The list's SQL, for the tests that read its plan. */
   listQuery(filter: EventFilter, before: EventCursor | undefined, limit: number): { sql: string; values: unknown[] } {
-    const p = new SqlParams(this.dialect);
+    const p = this.db.params();
     const where = filterConditions(p, filter);
     if (before) {
       // `received_at <= t` bounds the index range; the OR breaks ties within one millisecond. (A row
@@ -88,21 +58,21 @@ export class AdminStore {
   }
 
   async find(eventId: string): Promise<StoredEventRecord | null> {
-    const p = new SqlParams(this.dialect);
-    const rows = await this.query<Row[]>('reading an event', `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}`, p.values);
+    const p = this.db.params();
+    const rows = await this.db.query<Row[]>('reading an event', `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}`, p.values);
     if (rows.length === 0) return null;
-    const r = new SqlParams(this.dialect);
-    const runs = await this.query<Row[]>(
+    const r = this.db.params();
+    const runs = await this.db.query<Row[]>(
       'reading handler runs',
       `SELECT handler, status, attempts, last_error, updated_at FROM omise_webhook_handler_runs WHERE event_id = ${r.add(eventId)} ORDER BY handler`,
       r.values,
     );
-    return { event: toSummary(rows[0]), rawBody: String(rows[0].raw_body), handlerRuns: runs.map(toRun), replays: await this.replaysOf(eventId) };
+    return { event: toSummary(rows[0]), bodyText: String(rows[0].raw_body), handlerRuns: runs.map(toRun), replays: await this.replaysOf(eventId) };
   }
 
   private async replaysOf(eventId: string): Promise<EventReplay[]> {
-    const p = new SqlParams(this.dialect);
-    const rows = await this.query<Row[]>(
+    const p = this.db.params();
+    const rows = await this.db.query<Row[]>(
       'reading replays',
       'SELECT r.replay_id, r.replayed_at, r.actor, r.selection, r.forced, e.status, e.attempts, e.last_error, e.processed_at ' +
         'FROM omise_webhook_replayed_events e JOIN omise_webhook_replays r ON r.replay_id = e.replay_id ' +
@@ -111,9 +81,9 @@ export class AdminStore {
     );
     if (rows.length === 0) return [];
     const ids = rows.map((row) => String(row.replay_id));
-    const q = new SqlParams(this.dialect);
+    const q = this.db.params();
     // By (replay_id, event_id): the primary key's leading columns.
-    const runs = await this.query<Row[]>(
+    const runs = await this.db.query<Row[]>(
       'reading replayed runs',
       'SELECT replay_id, handler, status, attempts, last_error, updated_at FROM omise_webhook_replayed_runs ' +
         `WHERE replay_id IN (${q.list(ids)}) AND event_id = ${q.add(eventId)} ORDER BY handler`,
@@ -123,7 +93,7 @@ export class AdminStore {
       replayId: String(row.replay_id),
       replayedAt: time(row.replayed_at),
       actor: String(row.actor),
-      selection: String(row.selection),
+      filter: String(row.selection),
       forced: bool(row.forced),
       before: {
         status: row.status as WebhookEventStatus,
@@ -137,7 +107,7 @@ export class AdminStore {
 
   /** Stored events per status, every status present (0 when none). */
   async counts(): Promise<Record<WebhookEventStatus, number>> {
-    const rows = await this.query<Row[]>('counting events', 'SELECT status, COUNT(*) AS n FROM omise_webhook_events GROUP BY status', []);
+    const rows = await this.db.query<Row[]>('counting events', 'SELECT status, COUNT(*) AS n FROM omise_webhook_events GROUP BY status', []);
     const counts = Object.fromEntries(WEBHOOK_EVENT_STATUSES.map((status) => [status, 0])) as Record<WebhookEventStatus, number>;
     for (const row of rows) if (String(row.status) in counts) counts[row.status as WebhookEventStatus] = Number(row.n);
     return counts;
@@ -145,8 +115,8 @@ export class AdminStore {
 
   /** How many events a replay with this filter would re-queue now. */
   async replayCount(filter: ReplayFilter, force: boolean): Promise<number> {
-    const p = new SqlParams(this.dialect);
-    const rows = await this.query<Row[]>(
+    const p = this.db.params();
+    const rows = await this.db.query<Row[]>(
       'counting events to replay',
       `SELECT COUNT(*) AS n FROM omise_webhook_events WHERE ${replayConditions(p, filter, force).join(' AND ')}`,
       p.values,

@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import type { IntakeTrace } from '../telemetry/telemetry';
+
+/** A request on the webhook route: the body reader leaves the exact bytes, and nothing parsed. */
+export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean };
+
+/**
+ * What intake knows of one delivery between its first byte and its answer, kept per request in
+ * this one typed place (the parts between are Nest's guard, pipe and interceptor, which share only
+ * the request).
+ */
+export class DeliveryContext {
+  private static readonly byRequest = new WeakMap<IncomingMessage, DeliveryContext>();
+
+  /** Its metrics and span, from the first byte (undefined when both are off). */
+  trace?: IntakeTrace;
+  /** The bytes whose signature passed, so the guard does not check the same bytes twice. */
+  verifiedBody?: Buffer;
+
+  static of(request: IncomingMessage): DeliveryContext {
+    let context = DeliveryContext.byRequest.get(request);
+    if (!context) {
+      context = new DeliveryContext();
+      DeliveryContext.byRequest.set(request, context);
+    }
+    return context;
+  }
+}

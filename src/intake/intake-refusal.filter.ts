@@ -1,0 +1,17 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { IntakeRefusal } from './intake-refusal';
+import { RefusalResponder } from './refusal-responder';
+
+/**
+ * Answers an {@link IntakeRefusal} with its status and body. Scoped to the webhook route only, so a
+ * host application's own filters and error shapes are left alone (and Nest tries route filters first).
+ */
+@Catch(IntakeRefusal)
+export class IntakeRefusalFilter implements ExceptionFilter<IntakeRefusal> {
+  constructor(private readonly refusals: RefusalResponder) {}
+
+  catch(refusal: IntakeRefusal, host: ArgumentsHost): void {
+    this.refusals.answer(host.switchToHttp().getResponse<ServerResponse>(), refusal);
+  }
+}
