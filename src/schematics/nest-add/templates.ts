@@ -99,8 +99,9 @@ export class ${FEATURE.service} {
   private readonly logger = new Logger(${FEATURE.service}.name);
 
   /**
-   * Runs after Omise's delivery was verified, stored and answered 200, once per event; if it throws,
-   * the event is retried with back-off. Do here what a completed charge means to your app.
+   * Runs after Omise's delivery was verified, stored and answered 200: do here what a completed
+   * charge means to your app. If it throws, the event is retried with back-off; as it may run again
+   * for the same event, key what it writes on the charge or event id.
    */
   @OnEvent('charge.complete')
   ${FEATURE.handler}(event: OmiseEventOf<'charge.complete'>): void {
