@@ -153,15 +153,15 @@ function heading(app: HostApp, database: Database | null): string {
 }
 
 function nextSteps(app: HostApp, database: Database | null, endpointPath: string, installs: boolean): string[] {
-  const steps: string[] = [];
-  if (!installs) steps.push('npm install                                    (the versions above)');
+  const steps: Array<[string, string]> = [];
+  if (!installs) steps.push(['npm install', 'the versions above']);
   if (app.runner) {
     const server = database !== null && database !== 'sqlite' ? ', with DATABASE_URL set to a database for tests' : '';
-    steps.push(`npm run test:e2e                               the new test posts a signed event through the app${server}`);
+    steps.push(['npm run test:e2e', `the new test posts a signed event through the app${server}`]);
   }
-  steps.push('cp .env.example .env, then set OMISE_WEBHOOK_SECRET (the Omise dashboard shows it)');
-  steps.push(app.config ? 'npm run start                                  (ConfigModule loads .env)' : 'npm run start -- --env-file .env                (the app loads no .env by itself)');
-  steps.push('npx omise-webhooks trigger charge.complete     in another terminal: a signed test event to the running app');
-  steps.push(`Omise dashboard → Webhooks: https://<your host>/${endpointPath}`);
-  return steps;
+  steps.push(['cp .env.example .env', 'then set OMISE_WEBHOOK_SECRET (the Omise dashboard shows it)']);
+  steps.push(app.config ? ['npm run start', 'ConfigModule loads .env'] : ['npm run start -- --env-file .env', 'the app loads no .env by itself']);
+  steps.push(['npx omise-webhooks trigger charge.complete', 'in another terminal: a signed test event to the running app']);
+  const width = Math.max(...steps.map(([command]) => command.length)) + 3;
+  return [...steps.map(([command, why]) => `${command.padEnd(width)}${why}`), `Omise dashboard → Webhooks: https://<your host>/${endpointPath}`];
 }
