@@ -6,11 +6,17 @@
  * benchmark also cross-checks the app's scheme: the load generator signs with the project's helper,
  * and a disagreement would show up as baseline 401s.
  *
- * Env: DATABASE_URL (postgres://…), PORT, OMISE_WEBHOOK_SECRET (base64; comma-separated while rotating).
+ * With BARE_WORKER=on it is the bare pipeline instead: each event is stored with its arrival time,
+ * unprocessed, and a hand-written worker in the same process (bare-worker.ts) applies it to its charge,
+ * the app's one-process shape with handlers running.
+ *
+ * Env: DATABASE_URL (postgres://…), PORT, OMISE_WEBHOOK_SECRET (base64; comma-separated while rotating),
+ * BARE_WORKER (on | off, default off).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
+import { BARE_PIPELINE_SCHEMA, startBareWorker } from './bare-worker';
 
 /** Same defaults as the app: 1 MiB body, ±300 s timestamp tolerance. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,6 +35,11 @@ if (secrets.length === 0 || secrets.some((key) => key.length === 0)) {
 
 // pg's default pool size (10) is also what TypeORM gives the app: neither side gets more connections.
 const pool = new Pool({ connectionString: process.env.DATABASE_URL });
+const withWorker = process.env.BARE_WORKER === 'on';
+const INSERT = withWorker
+  ? 'INSERT INTO baseline_events (event_id, body, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING'
+  : 'INSERT INTO baseline_events (event_id, body) VALUES ($1, $2) ON CONFLICT DO NOTHING';
+let stopWorker: () => Promise<void> = () => Promise.resolve();
 
 /** 0 when the signature is good, else the status the app would answer (400 header format, 401 HMAC/time). */
 function signatureStatus(request: IncomingMessage, rawBody: Buffer): 0 | 400 | 401 {
@@ -74,10 +85,8 @@ async function receive(request: IncomingMessage, response: ServerResponse, rawBo
   }
   try {
     // Answered only after the INSERT's autocommit: the same durability promise as the app's 200.
-    const result = await pool.query(
-      'INSERT INTO baseline_events (event_id, body) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [id, rawBody.toString('utf8')],
-    );
+    const body = rawBody.toString('utf8');
+    const result = await pool.query(INSERT, withWorker ? [id, body, Date.now()] : [id, body]);
     reply(response, 200, { received: true, id, duplicate: result.rowCount === 0 });
   } catch (error) {
     console.error(`baseline: could not store ${id}: ${(error as Error).message}`);
@@ -104,7 +113,12 @@ const server = createServer((request, response) => {
 });
 
 async function main(): Promise<void> {
-  await pool.query('CREATE TABLE IF NOT EXISTS baseline_events (event_id varchar(64) PRIMARY KEY, body text NOT NULL)');
+  if (withWorker) {
+    for (const statement of BARE_PIPELINE_SCHEMA) await pool.query(statement);
+    stopWorker = startBareWorker(pool);
+  } else {
+    await pool.query('CREATE TABLE IF NOT EXISTS baseline_events (event_id varchar(64) PRIMARY KEY, body text NOT NULL)');
+  }
   const port = Number(process.env.PORT ?? 3001);
   // The port opens only once the table exists: the bench polls it to know the receiver is ready.
   server.listen(port, () => console.error(`baseline receiver listening on :${port}`));
@@ -112,7 +126,7 @@ async function main(): Promise<void> {
 
 function shutdown(): void {
   server.close();
-  void pool.end();
+  void stopWorker().finally(() => pool.end());
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

@@ -48,6 +48,9 @@ export type {
 export { ReconcileJob } from './reconcile/reconcile-job';
 export type { ReconcileCounts } from './reconcile/reconcile.types';
 
+// What leaves the process is masked: the `mask` option's masker, injectable for the host's own logs.
+export { MASK_RULES, MASKED, Masker, type MaskOptions, type MaskRule } from './masking/masker';
+
 // The optional admin page and JSON API, behind the host's guard.
 export { WebhooksAdminModule } from './admin/webhooks-admin.module';
 export { DEFAULT_ADMIN_PATH, type WebhooksAdminModuleExtras, type WebhooksAdminModuleOptions } from './admin/webhooks-admin.options';

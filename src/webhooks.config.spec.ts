@@ -51,6 +51,8 @@ describe('resolveWebhooksConfig', () => {
     [{ secrets: SECRET, reconcile: { every: '15m', lookback: '3d', secretKey: 'pkey_test_1' } }, 'not the public key (pkey_…)'],
     [{ secrets: SECRET, reconcile: { every: '15 minutes', lookback: '3d', secretKey: 'skey_test_1' } }, 'reconcile.every must be ms or a duration such as 15m'],
     [{ secrets: SECRET, reconcile: { every: 60_000, lookback: 0, secretKey: 'skey_test_1' } }, 'reconcile.lookback must be a positive whole number'],
+    [{ secrets: SECRET, mask: { except: ['cardNumbers' as const] } }, 'WebhooksModule: mask.except: cardNumbers cannot be turned off'],
+    [{ secrets: SECRET, mask: { paths: ['metadata.'] } }, 'WebhooksModule: mask.paths: "metadata." is not a field path'],
   ])('refuses %j at boot: %s', (options, message) => {
     expect(() => resolveWebhooksConfig(options, extras, Infinity)).toThrow(message);
   });

@@ -1,4 +1,5 @@
 import { parseDuration } from './common/duration';
+import { Masker } from './masking/masker';
 import { decodeWebhookSecret } from './wire/omise-signature';
 import type { DispatchOptions, ReconcileOptions, RetryPolicy, WebhooksModuleExtras, WebhooksModuleOptions } from './webhooks.options';
 
@@ -21,6 +22,8 @@ export interface WebhooksConfig {
   readonly omiseApi: { readonly secretKey: string | null; readonly baseUrl: string; readonly timeoutMs: number };
   /** null: off. */
   readonly reconcile: { readonly everyMs: number; readonly lookbackMs: number; readonly secretKey: string; readonly timeoutMs: number } | null;
+  /** Masks text and JSON on their way out of the process, with the host's `mask` option applied. */
+  readonly mask: Masker;
 }
 export const WebhooksConfig = Symbol('WebhooksConfig');
 
@@ -88,6 +91,7 @@ export function resolveWebhooksConfig(options: WebhooksModuleOptions, extras: We
     verify,
     omiseApi,
     reconcile: options.reconcile ? resolveReconcile(options.reconcile, omiseApi.secretKey) : null,
+    mask: new Masker(options.mask),
   };
 }
 

@@ -11,6 +11,7 @@ import { IdempotencyInterceptor } from './intake/idempotency.interceptor';
 import { DeliveryVerifier } from './intake/omise-signature.guard';
 import { RefusalResponder } from './intake/refusal-responder';
 import { WebhookBodyReader } from './intake/webhook-body.reader';
+import { Masker } from './masking/masker';
 import { ReconcileJob } from './reconcile/reconcile-job';
 import { AdminStore } from './store/admin-store';
 import { Database } from './store/database';
@@ -42,6 +43,8 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
       useFactory: (options: WebhooksModuleOptions, extras: WebhooksModuleExtras, dataSource: DataSource) =>
         resolveWebhooksConfig(options, extras, bodyColumnBytes(dialectOf(dataSource))),
     },
+    // The masker the `mask` option made, for the module's parts and for the host's own logs.
+    { provide: Masker, inject: [WebhooksConfig], useFactory: (config: WebhooksConfig) => config.mask },
     // The host's DataSource with the module's deadline: every store below takes it.
     {
       provide: Database,
@@ -72,6 +75,6 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     WebhooksTelemetry,
     WebhooksHealthIndicator,
   ],
-  exports: [WebhooksAdmin, WebhooksHealthIndicator, ReconcileJob],
+  exports: [WebhooksAdmin, WebhooksHealthIndicator, ReconcileJob, Masker],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

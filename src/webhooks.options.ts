@@ -1,4 +1,5 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import type { MaskOptions } from './masking/masker';
 
 /*
  * What a host passes to `WebhooksModule.forRoot()` / `forRootAsync()`. Public: exported from the
@@ -95,6 +96,12 @@ export interface WebhooksModuleOptions {
    * were never stored (an endpoint down longer than Omise's retries). Needs the secret key.
    */
   reconcile?: ReconcileOptions;
+  /**
+   * What is masked in everything that leaves the process (admin page and API, log lines, lifecycle
+   * events, spans): card data, secrets and personal data by default; `paths` adds fields, `except`
+   * shows a kind of personal data (see README, Masking).
+   */
+  mask?: MaskOptions;
 }
 
 /** The scheduled reconciliation with the Omise Events API (see README, Reconciliation). */

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhooksAdmin } from 'omise-nest-webhooks';
+import { Masker, OMISE_WEBHOOK_ENTITIES, OMISE_WEBHOOK_MIGRATIONS, WebhooksAdmin } from 'omise-nest-webhooks';
 import { AdminStore } from '../src/store/admin-store';
 import { ReplayStore } from '../src/store/replay-store';
 import { Database } from '../src/store/database';
@@ -60,7 +60,12 @@ describeOnDatabases(['sqlite', 'postgres', 'mariadb'], `admin list at ${ROWS.toL
     if (kind.name === 'postgres') await dataSource.query('ANALYZE omise_webhook_events');
     if (kind.name === 'mariadb') await dataSource.query('ANALYZE TABLE omise_webhook_events');
     if (kind.name === 'sqlite') await dataSource.query('ANALYZE');
-    admin = new WebhooksAdmin(new AdminStore(new Database(dataSource, 30_000)), new ReplayStore(new Database(dataSource, 30_000)), { wake: () => undefined } as unknown as DispatchWorker);
+    admin = new WebhooksAdmin(
+      new AdminStore(new Database(dataSource, 30_000)),
+      new ReplayStore(new Database(dataSource, 30_000)),
+      { wake: () => undefined } as unknown as DispatchWorker,
+      new Masker(),
+    );
   }, 600_000);
   afterAll(async () => {
     await dataSource?.destroy();

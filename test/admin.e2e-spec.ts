@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
+import { connect, type AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { WebhooksAdmin } from 'omise-nest-webhooks';
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
@@ -23,6 +25,19 @@ class RefundMailer {
 }
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** One request written byte for byte (an absolute-form target, which HTTP clients do not send), and the whole answer. */
+function rawRequest(server: Server, text: string): Promise<string> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    // Written, not ended: a client that half-closes first may get no answer. `Connection: close` ends it.
+    const socket = connect(port, '127.0.0.1', () => socket.write(text.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
 
 describe.each(testDatabases())('admin API on $name', (kind) => {
   let db: TestDatabase;
@@ -84,7 +99,12 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
     expect(JSON.stringify(dead.body)).not.toContain('skey_test_5leaked');
 
     t.app.get(RefundMailer).fixed = true;
-    const replay = await request(t.server).post('/admin/webhooks/replay').set('Authorization', basic('alice', TOKEN)).send({ status: 'dead' }).expect(200);
+    const replay = await request(t.server)
+      .post('/admin/webhooks/replay')
+      .set('Authorization', basic('alice', TOKEN))
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ status: 'dead' })
+      .expect(200);
     expect(replay.body).toEqual({ requeued: 1 });
     await t.worker.idle();
     const after = await request(t.server).get(`/admin/webhooks/events/${event.id}`).set(admin()).expect(200);
@@ -140,6 +160,90 @@ describe.each(testDatabases())('admin API on $name', (kind) => {
       .send({})
       .expect(403);
     await request(t.server).post('/admin/webhooks/replay').set(admin()).set('Sec-Fetch-Site', 'same-origin').send({ status: 'dead' }).expect(200);
+  });
+
+  it('refuses a change that does not show it comes from the admin page: a foreign Referer, Origin null, same-site, none of them (issue 16)', async () => {
+    const signedIn = (path: string) => request(t.server).post(path).set('Authorization', basic('alice', TOKEN)).type('form');
+    // Issue 16: this form, with Basic credentials a browser had cached, answered 200 {"requeued":1}.
+    const issue = await signedIn('/admin/webhooks/replay').set('Referer', 'https://evil.example/pay-now').send({ status: 'dead' }).expect(403);
+    expect(issue.body.message).toContain('it came from another site');
+    const silent = await signedIn('/admin/webhooks/dead-letters/replay').send({}).expect(403);
+    expect(silent.text).toContain('does not say where it comes from');
+    await signedIn('/admin/webhooks/dead-letters/replay').set('Origin', 'null').send({}).expect(403);
+    await signedIn('/admin/webhooks/dead-letters/replay').set('Sec-Fetch-Site', 'same-site').send({}).expect(403);
+    await signedIn('/admin/webhooks/dead-letters/replay').set('Sec-Fetch-Site', 'none').send({}).expect(403);
+    // Sec-Fetch-Site decides when present: a proxy that rewrote Host does not matter then.
+    await signedIn('/admin/webhooks/dead-letters/replay').set('Sec-Fetch-Site', 'same-origin').set('Origin', 'http://internal:8080').send({}).expect(303);
+  });
+
+  it('takes a change from the admin page by Origin or Referer when the browser sends no Sec-Fetch-Site, and from a script with a bearer token', async () => {
+    const here = `http://127.0.0.1:${(t.server.address() as AddressInfo).port}`;
+    const form = (origin: Record<string, string>) =>
+      request(t.server).post('/admin/webhooks/dead-letters/replay').set('Authorization', basic('alice', TOKEN)).set(origin).type('form').send({});
+    await form({ Origin: here }).expect(303);
+    await form({ Referer: `${here}/admin/webhooks/dead-letters/replay` }).expect(303);
+    await form({ Referer: `http://127.0.0.1.evil.example/admin/webhooks` }).expect(403);
+    await request(t.server).post('/admin/webhooks/replay').set(admin()).send({ status: 'dead' }).expect(200);
+  });
+
+  it('takes JSON on the API and forms on the page, nothing else (a cross-site form cannot post JSON)', async () => {
+    const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
+    const asForm = await request(t.server).post('/admin/webhooks/replay').set(admin()).type('form').send({ status: 'dead' }).expect(415);
+    expect(asForm.body.message).toContain('application/json');
+    await request(t.server).post('/admin/webhooks/replay').set(admin()).set('Content-Type', 'text/plain').send('{"status":"dead"}').expect(415);
+    await request(t.server).post('/admin/webhooks/replay').set(admin()).set('Content-Type', 'application/json; charset=latin1').send('{"status":"dead"}').expect(415);
+    const asJson = await request(t.server).post('/admin/webhooks/dead-letters/replay').set('Authorization', basic('alice', TOKEN)).set(sameOrigin).send({}).expect(415);
+    expect(asJson.text).toContain('application/x-www-form-urlencoded');
+    await request(t.server).post('/admin/webhooks/dead-letters/replay').set('Authorization', basic('alice', TOKEN)).set(sameOrigin).type('form').send({}).expect(303);
+    const large = await request(t.server).post('/admin/webhooks/replay').set(admin()).send({ status: 'dead', key: 'x'.repeat(10_000) }).expect(413);
+    expect(large.body.message).toContain('larger than 8192 bytes');
+    const notJson = await request(t.server).post('/admin/webhooks/replay').set(admin()).set('Content-Type', 'application/json').send('{"status":').expect(400);
+    expect(notJson.body.message).toContain('The body is not JSON');
+  });
+
+  it('builds links and redirects from the path, never from the host the request names (an absolute-form target)', async () => {
+    for (const event of [buildOmiseEvent('charge.create'), buildOmiseEvent('charge.create')]) await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
+    const page = await rawRequest(t.server, `GET http://evil.example/admin/webhooks HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    expect(page).toMatch(/^HTTP\/1\.1 200 /);
+    expect(page).not.toContain('evil.example');
+    expect(page).toContain('href="/admin/webhooks/dead-letters"');
+    const form = 'q=evnt_test_none';
+    const replayed = await rawRequest(
+      t.server,
+      `POST http://evil.example/admin/webhooks/dead-letters/replay HTTP/1.1\r\nHost: evil.example\r\nAuthorization: ${basic('alice', TOKEN)}\r\n` +
+        `Sec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`,
+    );
+    expect(replayed).toMatch(/^HTTP\/1\.1 303 /);
+    expect(replayed).toMatch(/\r\nLocation: \/admin\/webhooks\/dead-letters\?q=evnt_test_none&replayed=0\r\n/i);
+    const list = await rawRequest(t.server, `GET http://evil.example/admin/webhooks/events?limit=1 HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    expect(list).toMatch(/\r\nLink: <\/admin\/webhooks\/events\?before=[^>]+>; rel="next"\r\n/i);
+  });
+
+  it('says Cache-Control: no-store on every admin response, refusals included', async () => {
+    const [event] = (await request(t.server).get('/admin/webhooks/events?limit=1').set(admin()).expect(200)).body as Array<{ eventId: string }>;
+    const responses = [
+      await request(t.server).get('/admin/webhooks').set(admin()).expect(200),
+      await request(t.server).get('/admin/webhooks/events').set(admin()).expect(200),
+      await request(t.server).get(`/admin/webhooks/events/${event.eventId}`).set(admin()).expect(200),
+      await request(t.server).get('/admin/webhooks/events/evnt_test_nothere').set(admin()).expect(404),
+      await request(t.server).get('/admin/webhooks/events?limit=0').set(admin()).expect(400),
+      await request(t.server).get('/admin/webhooks/events').expect(401),
+      await request(t.server).post('/admin/webhooks/replay').set('Authorization', basic('a', TOKEN)).type('form').send({}).expect(403),
+      await request(t.server).post('/admin/webhooks/replay').set(admin()).type('form').send({}).expect(415),
+      await request(t.server).post('/admin/webhooks/dead-letters/replay').set(admin()).type('form').send({}).expect(303),
+      await request(t.server).get('/admin/webhooks/no-such-page').set(admin()).expect(404),
+    ];
+    for (const response of responses) expect([response.status, response.headers['cache-control']]).toEqual([response.status, 'no-store']);
+  });
+
+  it.each([
+    ['trailing text after the token', `Bearer ${TOKEN} junk`],
+    ['a second token', `Bearer ${TOKEN},${TOKEN}`],
+    ['Basic credentials with text after them', `${basic('alice', TOKEN)} junk`],
+    ['Basic credentials that are not base64', `Basic ${Buffer.from(`alice:${TOKEN}`).toString('base64')}!`],
+    ['a scheme alone', 'Bearer'],
+  ])('refuses an Authorization header with %s (the demo reads it strictly)', async (_name, authorization) => {
+    await request(t.server).get('/admin/webhooks/events').set('Authorization', authorization).expect(401);
   });
 
   it.each([

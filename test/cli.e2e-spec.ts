@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -17,46 +16,16 @@ import {
   type WebhookEventStatus,
 } from 'omise-nest-webhooks';
 import { waitFor } from './support/child-app';
+import { cli, type CliRun } from './support/cli-process';
 import { startFakeOmiseApi, type FakeApiEvent } from './support/fake-omise-api';
 import { describeOnDatabases, type TestDatabase } from './support/test-databases';
 import { EmittedEvents, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
-const ROOT = join(__dirname, '..');
 const EVENT_FIXTURES = join(__dirname, 'fixtures/omise/event');
 // A delivery Omise recorded, in its pretty-printed bytes.
 const RECORDED_EVENT = join(EVENT_FIXTURES, 'omise-php__tests_fixtures_api.omise.co_events_evnt_test_no1t4tnemucod0e51mo-get.json');
 const DAY = 86_400_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** None of the developer's own settings reaches the CLI: each test says what it sets. */
-const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-for (const name of ['DATABASE_URL', 'OMISE_WEBHOOK_SECRET', 'OMISE_WEBHOOK_SECRET_FILE', 'OMISE_WEBHOOK_PATH', 'OMISE_SECRET_KEY', 'OMISE_API_BASE_URL', 'PORT']) {
-  delete cleanEnv[name];
-}
-
-/** The CLI from source in its own process, as a user runs it. */
-function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> {
-  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd,
-    // Run from another directory, ts-node would not find the project's compiler options (decorators).
-    env: { ...cleanEnv, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The CLI in this process, for the many command-line checks that need no database or network. */
 async function cliInProcess(args: string[]): Promise<CliRun> {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { WebhooksAdmin, type OmiseEvent } from 'omise-nest-webhooks';
-import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
+import { randomUUID } from 'node:crypto';
+import { WebhookEventEntity, WebhooksAdmin, type OmiseEvent } from 'omise-nest-webhooks';
+import { buildOmiseEvent, postOmiseEvent, serializeOmiseEvent } from 'omise-nest-webhooks/testing';
 import { testDatabases } from './support/test-databases';
 import { SECRET, useWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
@@ -75,10 +76,10 @@ async function settled(t: WebhooksTestApp, id: string, statuses: string[]): Prom
 
 describe.each(testDatabases())('dispatch on $name', (kind) => {
   const t = useWebhooksTestApp(kind, {
-      providers: [FlakyCapture, StockDecrement, PayoutMailer, StuckHandler],
-      // Fast retries for the test; the back-off shape itself is unit-tested.
-      dispatch: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, sweepIntervalMs: 50, shutdownTimeoutMs: 200 },
-    });
+    providers: [FlakyCapture, StockDecrement, PayoutMailer, StuckHandler],
+    // Fast retries for the test; the back-off shape itself is unit-tested.
+    dispatch: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, sweepIntervalMs: 50, shutdownTimeoutMs: 200 },
+  });
 
   async function deliver(event: { readonly id: string }): Promise<string> {
     await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200);
@@ -130,6 +131,44 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
   it('marks an event nobody listens to as ignored, stored and visible', async () => {
     const id = await deliver(buildOmiseEvent('linked_account.complete'));
     await expect(settled(t, id, ['ignored'])).resolves.toMatchObject({ status: 'ignored' });
+  });
+
+  /** A row as an older version of the module (or a hand edit) left it, due now. */
+  async function storedAsIs(id: string, body: string, fields: { status?: string; attempts?: number; lockedUntil?: Date } = {}): Promise<void> {
+    const now = new Date();
+    await t.dataSource.getRepository(WebhookEventEntity).insert({
+      eventId: id,
+      key: 'charge.complete',
+      livemode: false,
+      bodyText: body,
+      receivedAt: now,
+      deliveryId: randomUUID(),
+      status: (fields.status ?? 'pending') as WebhookEventEntity['status'],
+      attempts: fields.attempts ?? 0,
+      nextAttemptAt: now,
+      lockedUntil: fields.lockedUntil ?? null,
+      lockedBy: fields.lockedUntil ? 'a-worker-that-died' : null,
+    });
+    t.worker.wake();
+  }
+
+  it('ends dead at its first claim, with why, a stored event it cannot route (accepted before the envelope check held)', async () => {
+    const id = 'evnt_test_stored_before_the_check';
+    await storedAsIs(id, `{"__proto__":{},"object":"event","id":"${id}","livemode":"yes","key":{"$gt":1},"data":"not an object"}`);
+    await expect(settled(t, id, ['dead'])).resolves.toEqual({ status: 'dead', attempts: 1 });
+    const [row] = await t.dataSource.query<Array<{ last_error: string }>>(`SELECT last_error FROM omise_webhook_events WHERE event_id = '${id}'`);
+    expect(row.last_error).toBe('the stored event cannot be dispatched: The body is not an Omise event envelope. no object in it may have a __proto__ key');
+    expect(t.app.get(FlakyCapture).calls.has(id)).toBe(false);
+  });
+
+  it('ends dead an event claimed more often than its attempts allow (its worker died each time), without running it again', async () => {
+    const event = buildOmiseEvent('charge.complete');
+    // Three attempts allowed, three claims whose worker never wrote an outcome: the lease ran out.
+    await storedAsIs(event.id, serializeOmiseEvent(event), { status: 'processing', attempts: 3, lockedUntil: new Date(Date.now() - 1000) });
+    await expect(settled(t, event.id, ['dead'])).resolves.toEqual({ status: 'dead', attempts: 4 });
+    const [row] = await t.dataSource.query<Array<{ last_error: string }>>(`SELECT last_error FROM omise_webhook_events WHERE event_id = '${event.id}'`);
+    expect(row.last_error).toBe('claimed 4 times without an attempt finishing (its worker stopped each time)');
+    expect(t.app.get(FlakyCapture).calls.has(event.id)).toBe(false);
   });
 
   it('leaves nothing processing after a clean stop, releasing what did not finish in time', async () => {

@@ -1,4 +1,7 @@
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { WebhooksHealthIndicator } from 'omise-nest-webhooks';
+import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { waitFor } from './support/child-app';
 import {
   atMost,
@@ -12,7 +15,15 @@ import {
 import { releaseTogether, type TimedResponse } from './support/omise-events';
 import { serverOf, startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy';
 import { describeOnDatabases, type TestDatabase } from './support/test-databases';
-import { startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { CapturedLogs } from './support/captured-logs';
+
+/** How often the store breaker has opened and closed, from the app's Prometheus metrics. */
+async function breakerTransitions(): Promise<{ open: number; closed: number }> {
+  const metric = (await register.getSingleMetric('omise_webhooks_store_breaker_transitions_total')?.get())?.values ?? [];
+  const count = (to: string) => metric.find((value) => value.labels.to === to)?.value ?? 0;
+  return { open: count('open'), closed: count('closed') };
+}
 
 // Issue 9: the database stalls, vanishes or heals under the app, through a TCP proxy between them.
 const DATABASE_TIMEOUT_MS = 1_500;
@@ -31,11 +42,14 @@ describeOnDatabases(['postgres', 'mariadb'], 'database faults on $name', (kind) 
   let observer: DataSource;
   /** Every delivery answered 2xx in this file: each must be stored, and processed in the end. */
   const acknowledged = new Set<string>();
+  const logs = new CapturedLogs();
 
   beforeAll(async () => {
     db = await kind.create();
     proxy = await startTcpProxy(serverOf(db));
     t = await startWebhooksTestApp(throughProxy(db, proxy), {
+      logger: logs,
+      metrics: true,
       databaseTimeoutMs: DATABASE_TIMEOUT_MS,
       maxPendingDeliveries: MAX_PENDING,
       // Retries, sweeps and leases in test time: an event whose claim was cut off comes back quickly.
@@ -100,6 +114,43 @@ describeOnDatabases(['postgres', 'mariadb'], 'database faults on $name', (kind) 
     expect((await deliver(fresh(3))).map(outcome)).toEqual(taken(3));
     await expectAcknowledgedStoredAndDrained();
   });
+
+  it('the store breaker: during a blackhole, past the first deadlines every delivery is refused 503 at once with Retry-After; health and metrics say so; after restore 2xx within a second; nothing acknowledged is lost', async () => {
+    expect((await deliver(fresh(3))).map(outcome)).toEqual(taken(3));
+    logs.clear();
+    const transitionsBefore = await breakerTransitions();
+    proxy.blackhole();
+    const blackholedAt = Date.now();
+    // An open loop, as Omise sends: a delivery every 25 ms for three deadlines, whatever the answers.
+    const sent: Array<Promise<{ sentAt: number; response: TimedResponse; id: string }>> = [];
+    while (Date.now() - blackholedAt < 3 * DATABASE_TIMEOUT_MS) {
+      const delivery = newDelivery();
+      const sentAt = Date.now();
+      sent.push(deliver([delivery]).then(([response]) => ({ sentAt, response, id: delivery.id })));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const answers = await Promise.all(sent);
+    // The first ones wait for their deadline (that is how the module learns); from then on nothing does.
+    const afterFirstDeadlines = answers.filter((a) => a.sentAt - blackholedAt > DATABASE_TIMEOUT_MS + MARGIN_MS);
+    expect(afterFirstDeadlines.length).toBeGreaterThan(20);
+    expect(afterFirstDeadlines.filter((a) => outcome(a.response).reason !== 'store_unavailable')).toEqual([]);
+    // At once: nowhere near the deadline they would otherwise wait for.
+    expect(afterFirstDeadlines.filter((a) => a.response.ms > DATABASE_TIMEOUT_MS / 3).map((a) => a.response.ms)).toEqual([]);
+    const refused = await postOmiseEvent(t.app, buildOmiseEvent('charge.complete'), { secret: SECRET });
+    expect({ status: refused.status, retryAfter: refused.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '5' });
+
+    await expect(t.app.get(WebhooksHealthIndicator).isReady('webhooks')).resolves.toMatchObject({ webhooks: { status: 'down', breaker: 'open' } });
+    proxy.restore();
+    const restoredAt = Date.now();
+    await takenAgain(10_000);
+    const takenAfterMs = Date.now() - restoredAt;
+    // A probe every half second at most: a second, and the scheduling margin of two shared cores.
+    expect(takenAfterMs).toBeLessThan(1_000 + MARGIN_MS);
+    await expect(t.app.get(WebhooksHealthIndicator).isReady('webhooks')).resolves.toMatchObject({ webhooks: { breaker: 'closed' } });
+    expect(logs.lines.filter((line) => /the database (is not answering|answers again)/.test(line.text)).map((line) => line.level)).toEqual(['error', 'log']);
+    await expect(breakerTransitions()).resolves.toEqual({ open: transitionsBefore.open + 1, closed: transitionsBefore.closed + 1 });
+    await expectAcknowledgedStoredAndDrained();
+  }, 60_000);
 
   it('a failed-over primary (connections hang, new ones work): deliveries get 503 within databaseTimeoutMs, then 200 on new connections, and the worker drains, with no restore', async () => {
     expect((await deliver(fresh(3))).map(outcome)).toEqual(taken(3));

@@ -2,11 +2,15 @@ import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { buildOmiseEvent, serializeOmiseEvent } from 'omise-nest-webhooks/testing';
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { OmiseEvent } from 'omise-nest-webhooks';
+import { buildOmiseEvent, serializeOmiseEvent, waitForOmiseEvents } from 'omise-nest-webhooks/testing';
 import { storedStatuses } from './support/fault-outcomes';
+import { Rng } from './support/rng';
 import { inPool, sendRequest, WEBHOOK_PATH, type AnyRequest, type TimedResponse } from './support/omise-events';
 import { describeOnDatabases } from './support/test-databases';
-import { SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
+import { EmittedEvents, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
 
 // Issue 9, item 5: thousands of requests derived from valid signed events by seeded mutations. Whatever
 // arrives, the endpoint never answers 5xx, never 2xx unless the request is exactly a valid signed
@@ -25,26 +29,6 @@ interface FuzzCase {
   verdict: Verdict;
   /** A request node:http can send, or raw bytes for what it refuses to write (broken HTTP). */
   request: AnyRequest | { raw: Buffer };
-}
-
-/** mulberry32: a small seeded PRNG, enough to pick mutations reproducibly. */
-class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  hex(length: number): string {
-    return Array.from({ length }, () => this.int(16).toString(16)).join('');
-  }
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -87,11 +71,14 @@ const isPrintableAscii = (value: unknown, max: number) => typeof value === 'stri
 function verdictOf(body: Buffer, original: Record<string, unknown>): Verdict {
   if (body.length > MAX_BODY_BYTES) return 'invalid';
   let json: unknown;
+  let prototypeKey = false;
   try {
-    json = JSON.parse(utf8.decode(body));
+    json = JSON.parse(utf8.decode(body), (key, value: unknown) => ((prototypeKey ||= key === '__proto__'), value));
   } catch {
     return 'invalid';
   }
+  // A `__proto__` key anywhere is refused: handlers that merge the payload would take it as a prototype.
+  if (prototypeKey) return 'invalid';
   if (!isPlainObject(json) || json.object !== 'event' || typeof json.livemode !== 'boolean' || !isPlainObject(json.data)) return 'invalid';
   if (!isPrintableAscii(json.id, 64) || !isPrintableAscii(json.key, 100)) return 'invalid';
   return json.created_at === original.created_at && json.created === undefined ? 'valid' : 'either';
@@ -134,6 +121,25 @@ const BODY_MUTATIONS: ReadonlyArray<[string, (rng: Rng, body: Buffer) => Buffer]
   ['another JSON value', (rng) => Buffer.from(rng.pick(['[]', 'null', '"event"', '{}', '1', 'true', '[{"object":"event"}]', '{"object":"event"}', '']))],
 ];
 
+/** Values of every JSON type, and the shapes a forger tries: what an envelope field is replaced with. */
+const JSON_VALUES: readonly unknown[] = [
+  null, true, false, 0, 1, -1, 1.5, 1e308, '', 'event', 'yes', 'false', 'charge.complete', 'evnt test <b>spaces</b>', [], [1], {}, { $gt: 1 },
+  { object: 'event' }, '2026-01-31T12:00:00Z', '2026-W05', '2026-02-30T00:00:00Z', 'yesterday', '\u0000',
+];
+const ENVELOPE_FIELDS = ['object', 'id', 'key', 'livemode', 'data', 'created_at', 'created'] as const;
+
+/** The event reshaped as JSON, signed as sent: a field replaced or removed, `data` reshaped, a `__proto__` key. */
+const ENVELOPE_MUTATIONS: ReadonlyArray<[string, (rng: Rng, event: Record<string, unknown>) => string]> = [
+  ['a field of another type', (rng, event) => JSON.stringify({ ...event, [rng.pick(ENVELOPE_FIELDS)]: rng.pick(JSON_VALUES) })],
+  ['a field removed', (rng, event) => JSON.stringify({ ...event, [rng.pick(ENVELOPE_FIELDS)]: undefined })],
+  ['data reshaped', (rng, event) => JSON.stringify({ ...event, data: { ...(event.data as object), [rng.pick(['id', 'object', 'amount', 'metadata'])]: rng.pick(JSON_VALUES) } })],
+  ['a __proto__ key at the top', (rng, event) => `{"__proto__":${JSON.stringify(rng.pick(JSON_VALUES))},${JSON.stringify(event).slice(1)}`],
+  ['a __proto__ key in data', (_rng, event) => JSON.stringify(event).replace('"data":{', '"data":{"__proto__":{"polluted":true},')],
+  ['a __proto__ key spelled with an escape', (_rng, event) => `{"\\u005f_proto__":{},${JSON.stringify(event).slice(1)}`],
+  ['a __proto__ key over a malformed envelope', (rng, event) =>
+    `{"__proto__":{},${JSON.stringify({ ...event, livemode: 'yes', key: { $gt: 1 }, data: rng.pick(['not an object', null, [1]]) }).slice(1)}`],
+];
+
 /** A valid event padded to `size` bytes: at the limit it is taken, one byte over it is 413. */
 function paddedTo(size: number, rng: Rng): { event: Record<string, unknown>; body: Buffer } {
   const { event } = baseEvent(rng);
@@ -162,6 +168,14 @@ const FAMILIES: ReadonlyArray<[weight: number, make: (rng: Rng) => FuzzCase]> = 
     const [name, mutate] = rng.pick(BODY_MUTATIONS);
     const mutated = mutate(rng, body);
     return { label: `signed body: ${name}`, verdict: verdictOf(mutated, event), request: { headers: headers(mutated), body: mutated } };
+  }],
+  // The envelope reshaped as JSON, signed over what is sent: the oracle decides, and the worker must end
+  // every one it is given.
+  [16, (rng) => {
+    const { event } = baseEvent(rng);
+    const [name, mutate] = rng.pick(ENVELOPE_MUTATIONS);
+    const body = Buffer.from(mutate(rng, event));
+    return { label: `signed envelope: ${name}`, verdict: verdictOf(body, event), request: { headers: headers(body), body } };
   }],
   // The body mutated under the original signature: refused, unless the mutation changed nothing.
   [8, (rng) => {
@@ -335,8 +349,25 @@ function sendRaw(port: number, bytes: Buffer): Promise<TimedResponse> {
   });
 }
 
+/** A listener as a user writes one: it reads a charge's amount, and throws for a charge without one. */
+@Injectable()
+class ChargeLedger {
+  @OnEvent('charge.*')
+  record(event: OmiseEvent): void {
+    if (typeof (event.data as { amount?: unknown }).amount !== 'number') throw new Error('a charge without an amount');
+  }
+}
+
+const MAX_ATTEMPTS = 2;
+const ENDED = new Set(['processed', 'ignored', 'dead']);
+
 describeOnDatabases(['sqlite'], 'fuzzed requests on $name', (kind) => {
-  const t = useWebhooksTestApp(kind, { maxBodyBytes: MAX_BODY_BYTES, toleranceSeconds: TOLERANCE_SECONDS });
+  const t = useWebhooksTestApp(kind, {
+    maxBodyBytes: MAX_BODY_BYTES,
+    toleranceSeconds: TOLERANCE_SECONDS,
+    providers: [EmittedEvents, ChargeLedger],
+    dispatch: { retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 20, maxDelayMs: 50 }, sweepIntervalMs: 50 },
+  });
 
   it(`${CASES} mutated signed requests: never 5xx, 2xx only for a valid signed event (each then stored), and the app answers afterwards`, async () => {
     const cases = generate(SEED, CASES);
@@ -376,5 +407,24 @@ describeOnDatabases(['sqlite'], 'fuzzed requests on $name', (kind) => {
     const { body } = baseEvent(new Rng(SEED + 1));
     const after = await sendRequest(t.server, { headers: headers(body), body });
     expect(after.status).toBe(200);
-  }, 120_000);
+
+    // Every event it acknowledged ends (processed, ignored or dead), within its attempts: none is
+    // claimed again and again. Failed ones come back with the sweep, a retry at a time.
+    const ids = [...acknowledged.keys()];
+    const deadline = Date.now() + 60_000;
+    let open = ids;
+    while (open.length > 0 && Date.now() < deadline) {
+      await waitForOmiseEvents(t.app, open);
+      const statuses = await storedStatuses(t.dataSource, open);
+      open = open.filter((id) => !ENDED.has(statuses.get(id) ?? ''));
+      if (open.length > 0) await new Promise((resolve) => setTimeout(resolve, 50)); // the next retry is due within the back-off
+    }
+    const attempts = await t.dataSource.query<Array<{ event_id: string; status: string; attempts: number | string }>>(
+      `SELECT event_id, status, attempts FROM omise_webhook_events WHERE event_id IN (${ids.map((id) => `'${id}'`).join(', ')})`,
+    );
+    const unended = attempts.filter((row) => !ENDED.has(row.status) || Number(row.attempts) > MAX_ATTEMPTS);
+    expect({ acknowledged: ids.length, unended: unended.slice(0, 5) }).toEqual({ acknowledged: ids.length, unended: [] });
+    // Both ends were reached: the ledger took the well-formed charges and gave up on the others.
+    expect(new Set(attempts.map((row) => row.status))).toEqual(new Set(['processed', 'dead']));
+  }, 180_000);
 });

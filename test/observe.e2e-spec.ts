@@ -16,8 +16,8 @@ import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { waitFor } from './support/child-app';
-import { describeOnDatabases, type TestDatabase } from './support/test-databases';
-import { SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { describeOnDatabases } from './support/test-databases';
+import { SECRET, startWebhooksTestApp, useWebhooksTestApp } from './support/webhooks-test-app';
 
 /** The host's `/metrics`: prom-client's default registry, where the module puts its metrics. */
 @Controller('metrics')
@@ -70,28 +70,24 @@ function sample(text: string, name: string, labels = ''): number {
 
 // SQLite keeps it quick; the gauges' SQL is the same range query on every database (PostgreSQL too).
 describeOnDatabases(['sqlite', 'postgres'], 'operating the module on $name', (kind) => {
-  let db: TestDatabase;
-  let t: WebhooksTestApp;
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const contextManager = new AsyncLocalStorageContextManager();
 
-  beforeAll(async () => {
+  // Before the app starts, so its spans go to the exporter; after it closed, the globals go.
+  beforeAll(() => {
     context.setGlobalContextManager(contextManager.enable());
     trace.setGlobalTracerProvider(provider);
-    db = await kind.create();
-    t = await startWebhooksTestApp(db, {
-      metrics: true,
-      tracing: true,
-      lifecycleEvents: true,
-      dispatch: { retry: { maxAttempts: 1 } },
-      providers: [Ledger, Pager],
-      controllers: [MetricsController],
-    });
   });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+  const t = useWebhooksTestApp(kind, {
+    metrics: true,
+    tracing: true,
+    lifecycleEvents: true,
+    dispatch: { retry: { maxAttempts: 1 } },
+    providers: [Ledger, Pager],
+    controllers: [MetricsController],
+  });
+  afterAll(() => {
     trace.disable();
     context.disable();
   });
@@ -181,7 +177,7 @@ describeOnDatabases(['sqlite', 'postgres'], 'operating the module on $name', (ki
     await expect(health.isReady('webhooks')).resolves.toMatchObject({ webhooks: { status: 'up', database: 'up', expiredLeases: 0 } });
 
     // An instance that only takes deliveries, with an event waiting ten minutes for a worker.
-    const intakeOnly = await startWebhooksTestApp(db, { dispatch: { enabled: false } });
+    const intakeOnly = await startWebhooksTestApp(t.db, { dispatch: { enabled: false } });
     try {
       const event = buildOmiseEvent('charge.complete');
       await postOmiseEvent(intakeOnly.app, event, { secret: SECRET }).expect(200);

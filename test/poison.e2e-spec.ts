@@ -44,6 +44,17 @@ describe.each(testDatabases())('poison events on $name', (kind) => {
       await expect(countStored(t.dataSource)).resolves.toBe(before);
     });
 
+    it.each<[string, string]>([
+      ['the malformed envelope behind a __proto__ key', '{"__proto__":{},"object":"event","id":"evnt test <b>spaces</b>","livemode":"yes","key":{"$gt":1},"data":"not an object"}'],
+      ['its NUL variant', '{"__proto__":{},"object":"event","id":"evnt_\\u0000","livemode":"yes","key":{"$gt":1},"data":"not an object"}'],
+      ['a valid event with a __proto__ key', `{"__proto__":{"isAdmin":true},${eventBody().slice(1)}`],
+    ])('%s (signed) is 400 invalid_event and stores nothing', async (_name, body) => {
+      const before = await countStored(t.dataSource);
+      const response = await timedPost(t.server, signedRequest(body));
+      expect({ status: response.status, reason: reasonOf(response) }).toEqual({ status: 400, reason: 'invalid_event' });
+      await expect(countStored(t.dataSource)).resolves.toBe(before);
+    });
+
     it.each<[string, Record<string, string>]>([
       ['an id of 64 printable characters, every kind of punctuation', { id: `e${PRINTABLE.slice(0, 63)}` }],
       ['an id of the rest of printable ASCII', { id: PRINTABLE.slice(63) }],

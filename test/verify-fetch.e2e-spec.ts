@@ -1,27 +1,20 @@
 import { buildOmiseEvent, postOmiseEvent } from 'omise-nest-webhooks/testing';
 import { startFakeOmiseApi, type FakeOmiseApi } from './support/fake-omise-api';
-import { testDatabases, type TestDatabase } from './support/test-databases';
-import { countStored, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { testDatabases } from './support/test-databases';
+import { countStored, SECRET, startWebhooksTestApp, useWebhooksTestApp } from './support/webhooks-test-app';
 
 const SECRET_KEY = 'skey_test_5fakeapikey000000000';
 
 describe.each(testDatabases())("verify: 'signature+fetch' on $name", (kind) => {
-  let db: TestDatabase;
   let api: FakeOmiseApi;
-  let t: WebhooksTestApp;
   // What the Omise API holds: the authentic copy.
   const authentic = buildOmiseEvent('charge.complete', { data: { amount: 100_000 } });
 
   beforeAll(async () => {
-    db = await kind.create();
     api = await startFakeOmiseApi({ secretKey: SECRET_KEY, events: [authentic] });
-    t = await startWebhooksTestApp(db, { verify: 'signature+fetch', omiseApi: { secretKey: SECRET_KEY, baseUrl: api.url } });
   });
-  afterAll(async () => {
-    await t?.close();
-    await api?.close();
-    await db?.drop();
-  });
+  afterAll(() => api?.close());
+  const t = useWebhooksTestApp(kind, () => ({ verify: 'signature+fetch', omiseApi: { secretKey: SECRET_KEY, baseUrl: api.url } }));
 
   it("stores and dispatches the API's copy, not the delivered one", async () => {
     // Signed with the right webhook secret (a leaked secret, say) but altered: the API's copy wins.

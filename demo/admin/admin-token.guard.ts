@@ -29,11 +29,28 @@ export class AdminTokenGuard implements CanActivate {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The credentials of an `Authorization` header, read strictly: one scheme (any case), one or more
+ * spaces, one token, nothing after it. `Bearer <token> junk` is not the token, and Basic credentials
+ * must be exact base64 of UTF-8 `user:password`. Null for anything else.
+ */
 function credentialsOf(header: string): { user: string; token: string } | null {
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme === 'Bearer') return { user: 'bearer token', token: value };
-  if (scheme !== 'Basic') return null;
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const parts = /^([A-Za-z]+) +(\S+)$/.exec(header);
+  if (!parts) return null;
+  const [, scheme, value] = parts;
+  if (scheme.toLowerCase() === 'bearer') return { user: 'bearer token', token: value };
+  if (scheme.toLowerCase() !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null;
+  const bytes = Buffer.from(value, 'base64');
+  // Node skips what is not base64; encoding back shows whether anything was.
+  if (bytes.toString('base64') !== value) return null;
+  let decoded: string;
+  try {
+    decoded = utf8.decode(bytes);
+  } catch {
+    return null;
+  }
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   return { user: decoded.slice(0, colon).trim() || 'admin', token: decoded.slice(colon + 1) };

@@ -25,9 +25,10 @@ function bad(message: string): never {
 }
 
 /** The fields given, as single strings; an empty field (a form's blank input) counts as absent. */
-function strings(fields: Fields | undefined, allowed: readonly string[]): Record<string, string> {
+function strings(fields: unknown, allowed: readonly string[]): Record<string, string> {
+  if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) bad('the parameters must be name=value fields');
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields ?? {})) {
+  for (const [name, value] of Object.entries((fields ?? {}) as Fields)) {
     if (!allowed.includes(name)) bad(`unknown parameter "${name.slice(0, 40)}" (expected: ${allowed.join(', ')})`);
     if (typeof value !== 'string') bad(`${name} must be given once, as text`);
     if (value !== '') result[name] = value;
@@ -96,7 +97,7 @@ export function listInput(query: Fields | undefined, fields: readonly string[], 
 }
 
 /** A replay form (or its confirmation page's query): the filter fields allowed and `force` (`1` or absent). */
-export function replayForm(fields: Fields | undefined, allowed: readonly string[]): { filter: EventFilter; force: boolean } {
+export function replayForm(fields: unknown, allowed: readonly string[]): { filter: EventFilter; force: boolean } {
   const given = strings(fields, [...allowed, 'force']);
   const { force, ...rest } = given;
   if (force !== undefined && force !== '1') bad('force must be 1 or absent');
@@ -131,6 +132,12 @@ export function replayBody(body: unknown): { filter: ReplayFilter; force: boolea
   };
 }
 
+/** `replayed` of the page after a replay (how many were re-queued), a count or absent. */
+export function replayedCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return /^[0-9]{1,9}$/.test(value) ? Number(value) : bad('replayed must be a whole number (the count of a replay)');
+}
+
 /** A list cursor for a URL: opaque, so nobody edits one into something else. */
 export function encodeCursor(cursor: EventCursor): string {
   return Buffer.from(`${cursor.receivedAt.getTime()}:${cursor.eventId}`).toString('base64url');
@@ -144,5 +151,8 @@ function decodeCursor(token: string): EventCursor {
   const ms = text.slice(0, colon);
   const id = text.slice(colon + 1);
   if (colon < 0 || !/^[0-9]{1,16}$/.test(ms) || !ID.test(id)) invalid();
-  return { receivedAt: new Date(Number(ms)), eventId: id };
+  // 16 digits go past the last date there is (8.64e15 ms): such a time is no row's, and no query's.
+  const receivedAt = new Date(Number(ms));
+  if (Number.isNaN(receivedAt.getTime())) invalid();
+  return { receivedAt, eventId: id };
 }

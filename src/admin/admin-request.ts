@@ -29,15 +29,23 @@ export const defaultActor: ActorOf = (request) => {
   return 'admin';
 };
 
+/** What a path prefix in front of the mount may hold: path characters in non-empty segments (`//` or `\` would read as a host). */
+const PATH_PREFIX = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/;
+
 /**
- * The admin's path as the browser sees it, from the request: with the host's global prefix (and a
- * version segment, if any) in front of the mount path, so links work however the host mounts it.
+ * The admin's path as the browser sees it, from the request's path only: with the host's global
+ * prefix (and a version segment, if any) in front of the mount path, so links work however the host
+ * mounts it. Links and redirects are built on it, so it is always a path from the root (`/…`), never
+ * a URL with a host: an absolute-form request target (`GET http://evil.example/admin/webhooks`) gives
+ * its path and nothing else, and neither `Host` nor any forwarded header is read.
  */
 export function mountedBase(request: AdminRequest, path: string): string {
   const mount = `/${path.replace(/^\/+|\/+$/g, '')}`;
-  const pathname = (request.originalUrl ?? request.url).split('?')[0];
+  const target = (request.originalUrl ?? request.url).split(/[?#]/)[0];
+  const pathname = `/${target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '').replace(/^\/+/, '')}`;
   const at = `${pathname}/`.indexOf(`${mount}/`);
-  return at >= 0 ? pathname.slice(0, at) + mount : mount;
+  const prefix = at >= 0 ? pathname.slice(0, at) : '';
+  return PATH_PREFIX.test(prefix) ? prefix + mount : mount;
 }
 
 export function header(request: AdminRequest, name: string): string | undefined {

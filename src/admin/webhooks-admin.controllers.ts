@@ -1,6 +1,5 @@
 import {
   applyDecorators,
-  Body,
   type CanActivate,
   Controller,
   Get,
@@ -20,9 +19,20 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import type { EventFilter, ReplayFilter, StoredEventSummary } from '../store/stored-event.types';
-import { AdminPageErrorFilter } from './admin-page-error.filter';
+import { adminBody, type AdminBodyRequest } from './admin-body';
+import { AdminApiErrorFilter, AdminPageErrorFilter } from './admin-error.filter';
 import { type AdminRequest, mountedBase } from './admin-request';
-import { DEAD_LETTER_FIELDS, encodeCursor, eventId as checkEventId, type Fields, FILTER_FIELDS, listInput, replayBody, replayForm } from './admin-input';
+import {
+  DEAD_LETTER_FIELDS,
+  encodeCursor,
+  eventId as checkEventId,
+  type Fields,
+  FILTER_FIELDS,
+  listInput,
+  replayBody,
+  replayedCount,
+  replayForm,
+} from './admin-input';
 import {
   confirmDeadLettersPage,
   confirmEventPage,
@@ -95,14 +105,13 @@ export class WebhooksAdminPageController extends AdminRoutes {
       this.admin.page({ ...filter, before: input.before, limit: input.limit ?? PAGE_SIZE }),
       this.admin.replayCount(filter),
     ]);
-    const replayed = input.extra.replayed === undefined ? undefined : Number(input.extra.replayed) || 0;
     return deadLettersPage(await this.frame(request), {
       filter: input.filter,
       events: page.events,
       next: page.next && encodeCursor(page.next),
       deep: !!input.before,
       replayable,
-      replayed,
+      replayed: replayedCount(input.extra.replayed),
     });
   }
 
@@ -115,8 +124,8 @@ export class WebhooksAdminPageController extends AdminRoutes {
 
   @Post('dead-letters/replay')
   @Redirect()
-  async replayDeadLetters(@Req() request: AdminRequest, @Body() body: Fields): Promise<{ url: string; statusCode: number }> {
-    const { filter } = replayForm(body, DEAD_LETTER_FIELDS);
+  async replayDeadLetters(@Req() request: AdminRequest & AdminBodyRequest): Promise<{ url: string; statusCode: number }> {
+    const { filter } = replayForm(adminBody(request, 'form'), DEAD_LETTER_FIELDS);
     const requeued = await this.replay(request, { ...filter, status: 'dead' }, false);
     // 303: the browser shows the result with a GET, so a reload does not replay again.
     return { url: listUrl(this.base(request), filter, { replayed: String(requeued) }, '/dead-letters'), statusCode: 303 };
@@ -126,8 +135,8 @@ export class WebhooksAdminPageController extends AdminRoutes {
   @HtmlPage()
   async event(@Req() request: AdminRequest, @Param('eventId') id: string, @Query() query: Fields): Promise<string> {
     const { extra } = listInput(query, [], ['replayed']);
-    const event = await this.detail(id);
-    return eventPage(await this.frame(request), event, extra.replayed === undefined ? undefined : Number(extra.replayed) || 0);
+    const replayed = replayedCount(extra.replayed);
+    return eventPage(await this.frame(request), await this.detail(id), replayed);
   }
 
   @Get('event/:eventId/replay')
@@ -139,9 +148,9 @@ export class WebhooksAdminPageController extends AdminRoutes {
 
   @Post('event/:eventId/replay')
   @Redirect()
-  async replayEvent(@Req() request: AdminRequest, @Param('eventId') id: string, @Body() body: Fields): Promise<{ url: string; statusCode: number }> {
+  async replayEvent(@Req() request: AdminRequest & AdminBodyRequest, @Param('eventId') id: string): Promise<{ url: string; statusCode: number }> {
     const eventId = checkEventId(id);
-    const { force } = replayForm(body, []);
+    const { force } = replayForm(adminBody(request, 'form'), []);
     const requeued = await this.replay(request, { eventId }, force);
     return { url: `${eventUrl(this.base(request), eventId)}?replayed=${requeued}`, statusCode: 303 };
   }
@@ -168,8 +177,8 @@ export class WebhooksAdminApiController extends AdminRoutes {
 
   @Post('replay')
   @HttpCode(200)
-  async replayEvents(@Req() request: AdminRequest, @Body() body: unknown): Promise<{ requeued: number }> {
-    const { filter, force } = replayBody(body);
+  async replayEvents(@Req() request: AdminRequest & AdminBodyRequest): Promise<{ requeued: number }> {
+    const { filter, force } = replayBody(adminBody(request, 'json'));
     return { requeued: await this.replay(request, filter, force) };
   }
 }
@@ -187,6 +196,7 @@ export function adminControllersAt(path: string, guard: Type<CanActivate>): Arra
     // The host's guard first: without credentials 401/403 before anything else is looked at.
     UseGuards(guard, SameOriginGuard)(mounted);
   }
-  UseFilters(new AdminPageErrorFilter(path))(MountedAdminPage);
+  UseFilters(AdminPageErrorFilter)(MountedAdminPage);
+  UseFilters(AdminApiErrorFilter)(MountedAdminApi);
   return [MountedAdminPage, MountedAdminApi];
 }

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { AdminMount } from './admin-mount';
 import { defaultActor } from './admin-request';
 import { SameOriginGuard } from './same-origin.guard';
 import { adminControllersAt } from './webhooks-admin.controllers';
@@ -32,6 +33,7 @@ export const {
         ...(definition.providers ?? []),
         guard,
         SameOriginGuard,
+        AdminMount,
         {
           provide: WEBHOOKS_ADMIN_CONFIG,
           inject: [WEBHOOKS_ADMIN_OPTIONS],

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
+import { Masker } from '../masking/masker';
 import { AdminStore } from '../store/admin-store';
 import { ReplayStore } from '../store/replay-store';
 import type { HandlerRunSummary, ReplayFilter, ReplayResult, StoredEventSummary } from '../store/stored-event.types';
 import type { WebhookEventStatus } from '../store/webhook-event.entity';
 import { type EventListFilter, type EventPage, type EventPageQuery, MAX_LIST_LIMIT, type StoredEventDetail } from './admin.types';
-import { maskedBody, maskNullable } from './mask';
 
 /**
  * The operator's handle on the stored events: list and search them, read one with its handler runs
  * and replay history, count them, re-queue them after a fix. Errors and bodies come out masked
- * (mask.ts): what this returns is meant for people.
+ * (the module's masker, with the host's `mask` option): what this returns is meant for people.
  */
 @Injectable()
 export class WebhooksAdmin {
@@ -18,6 +18,7 @@ export class WebhooksAdmin {
     private readonly store: AdminStore,
     private readonly replays: ReplayStore,
     private readonly worker: DispatchWorker,
+    private readonly mask: Masker,
   ) {}
 
   /** Newest first, at most `limit` (default 100, at most 1,000). */
@@ -31,7 +32,7 @@ export class WebhooksAdmin {
     const page = await this.store.list(filter, before, Math.max(1, Math.min(limit, MAX_LIST_LIMIT)));
     const last = page.events[page.events.length - 1];
     return {
-      events: page.events.map(masked),
+      events: page.events.map((event) => this.masked(event)),
       next: page.more && last ? { receivedAt: last.receivedAt, eventId: last.eventId } : null,
     };
   }
@@ -39,14 +40,14 @@ export class WebhooksAdmin {
   async find(eventId: string): Promise<StoredEventDetail | null> {
     const record = await this.store.find(eventId);
     if (!record) return null;
-    const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: maskNullable(run.lastError) }));
+    const runs = (list: HandlerRunSummary[]) => list.map((run) => ({ ...run, lastError: this.mask.nullable(run.lastError) }));
     return {
-      ...masked(record.event),
-      body: maskedBody(record.bodyText),
+      ...this.masked(record.event),
+      body: this.mask.body(record.bodyText),
       handlerRuns: runs(record.handlerRuns),
       replays: record.replays.map((replay) => ({
         ...replay,
-        before: { ...replay.before, lastError: maskNullable(replay.before.lastError) },
+        before: { ...replay.before, lastError: this.mask.nullable(replay.before.lastError) },
         handlerRuns: runs(replay.handlerRuns),
       })),
     };
@@ -77,10 +78,10 @@ export class WebhooksAdmin {
     if (result.requeued > 0) this.worker.wake();
     return result;
   }
-}
 
-function masked(event: StoredEventSummary): StoredEventSummary {
-  return { ...event, lastError: maskNullable(event.lastError) };
+  private masked(event: StoredEventSummary): StoredEventSummary {
+    return { ...event, lastError: this.mask.nullable(event.lastError) };
+  }
 }
 
 /** @deprecated Renamed {@link WebhooksAdmin}, as the module's other classes are named (`WebhooksModule`, `WebhooksAdminModule`). */

@@ -2,7 +2,6 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import { HttpAdapterHost } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { escaped } from '../common/log-text';
 import { DispatchStore } from '../store/dispatch-store';
 import { IntakeStore } from '../store/intake-store';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
@@ -41,9 +40,9 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly adapterHost: HttpAdapterHost,
     private readonly intake: IntakeStore,
   ) {
-    this.outcomes = new OutcomeWriter(this.workerId, store, telemetry);
-    this.runner = new HandlerRunner(config.dispatch, store, handlers, telemetry);
-    this.claimer = new EventClaimer(this.workerId, config.dispatch, store, telemetry, {
+    this.outcomes = new OutcomeWriter(this.workerId, config.mask, store, telemetry);
+    this.runner = new HandlerRunner(config.dispatch, config.mask, store, handlers, telemetry);
+    this.claimer = new EventClaimer(this.workerId, config.dispatch, config.mask, store, telemetry, {
       handle: async (claim) => {
         const outcome = await this.runner.run(claim);
         if (outcome) this.outcomes.add(outcome);
@@ -101,7 +100,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       const released = await this.store.release(this.workerId);
       if (released > 0) this.logger.warn(`shutdown: released ${released} unfinished event(s) for another instance`);
     } catch (error) {
-      this.logger.error(`shutdown: releasing leases failed (${escaped((error as Error).message)}); they run out after dispatch.leaseMs`);
+      this.logger.error(`shutdown: releasing leases failed (${this.config.mask.line((error as Error).message)}); they run out after dispatch.leaseMs`);
     }
   }
 }

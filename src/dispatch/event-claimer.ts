@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { escaped } from '../common/log-text';
+import { StoreUnavailable } from '../errors/store.errors';
+import type { Masker } from '../masking/masker';
 import type { ClaimedEvent, DispatchStore } from '../store/dispatch-store';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import type { WebhooksConfig } from '../webhooks.config';
@@ -61,6 +62,7 @@ export class EventClaimer {
   constructor(
     private readonly workerId: string,
     private readonly config: WebhooksConfig['dispatch'],
+    private readonly mask: Masker,
     private readonly store: DispatchStore,
     private readonly telemetry: WebhooksTelemetry,
     private readonly hooks: ClaimerHooks,
@@ -157,8 +159,9 @@ export class EventClaimer {
         const succeeded = await this.store.succeededHandlers(claimed.map((row) => row.eventId));
         claims = claimed.map((row) => ({ row, done: succeeded.get(row.eventId) ?? new Set<string>() }));
       } catch (error) {
-        // Claimed rows, if any, come back when their lease runs out; the sweep tries again.
-        this.logger.error(`claiming events failed: ${escaped((error as Error).message)}`);
+        // Claimed rows, if any, come back when their lease runs out; the sweep tries again. While the
+        // store breaker is open every claim is refused at once, and the breaker has said why.
+        if (!(error instanceof StoreUnavailable)) this.logger.error(`claiming events failed: ${this.mask.line((error as Error).message)}`);
         return;
       }
       // Shutting down: these stay unstarted; the worker releases every lease of its own once the

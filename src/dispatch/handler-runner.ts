@@ -1,6 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { escaped } from '../common/log-text';
+import { OmiseEventError } from '../errors/omise-event.error';
+import { StoreUnavailable } from '../errors/store.errors';
 import { type OmiseEvent, readStoredEvent } from '../events/omise-event';
+import { isUnavailable } from '../store/deadline';
+import type { Masker } from '../masking/masker';
 import type { AttemptOutcome, DispatchStore } from '../store/dispatch-store';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import type { WebhooksConfig } from '../webhooks.config';
@@ -21,27 +25,49 @@ export class HandlerRunner {
 
   constructor(
     private readonly config: WebhooksConfig['dispatch'],
+    /** Handlers' errors carry what they were given: card numbers, keys. */
+    private readonly mask: Masker,
     private readonly store: DispatchStore,
     private readonly handlers: HandlerRegistry,
     private readonly telemetry: WebhooksTelemetry,
   ) {}
 
-  /** The attempt's outcome to write, or undefined when the database failed mid-way (the lease runs out, the event comes back). */
+  /**
+   * The attempt's outcome to write, or undefined when the database failed mid-way (the lease runs
+   * out and the event comes back, a bounded number of times: see the first check).
+   */
   async run({ row, done }: Claim): Promise<AttemptOutcome | undefined> {
+    // Every claim counts an attempt, and an attempt that ends writes `failed` or `dead` by the last
+    // one: an event claimed more often than that stopped its worker each time (a crash in a
+    // handler, a database failing mid-way). It is not claimed forever.
+    if (row.attempts > this.config.retry.maxAttempts) {
+      return this.finished(row, '', this.dead(row, `claimed ${row.attempts} times without an attempt finishing (its worker stopped each time)`));
+    }
     let event: OmiseEvent;
     try {
       event = readStoredEvent(row.bodyText);
     } catch (error) {
-      // Validated at intake: a body that no longer parses was changed in the table by hand.
-      this.logger.error(`${escaped(row.eventId)}: the stored body is not JSON any more (${escaped((error as Error).message)}); left for a person`);
-      return { eventId: row.eventId, status: 'dead', lastError: 'the stored body is not JSON' };
+      // Checked at intake as here: a row stored before a check was added, or changed by hand.
+      const why = error instanceof OmiseEventError ? [error.message, ...error.details].join(' ') : (error as Error).message;
+      return this.finished(row, '', this.dead(row, `the stored event cannot be dispatched: ${why}`));
     }
-    const outcome = await this.telemetry.dispatching({ ...row, key: event.key }, () => this.handle(row.eventId, row.attempts, event, done));
-    if (outcome) this.telemetry.finished(outcome, event.key, row.attempts);
+    const outcome = await this.telemetry.dispatching({ ...row, key: event.key }, () => this.handle(row, event, done));
+    return outcome && this.finished(row, event.key, outcome);
+  }
+
+  private finished(row: Claim['row'], key: string, outcome: AttemptOutcome): AttemptOutcome {
+    this.telemetry.finished(outcome, key, row.attempts);
     return outcome;
   }
 
-  private async handle(eventId: string, attempts: number, event: OmiseEvent, done: ReadonlySet<string>): Promise<AttemptOutcome | undefined> {
+  /** An event that no attempt can finish: `dead` at once, with why, for a person to look at. */
+  private dead(row: Claim['row'], why: string): AttemptOutcome {
+    this.logger.error(`${escaped(row.eventId)}: dead: ${this.mask.line(why)}`);
+    return { eventId: row.eventId, status: 'dead', lastError: why.slice(0, 2000) };
+  }
+
+  private async handle(row: Claim['row'], event: OmiseEvent, done: ReadonlySet<string>): Promise<AttemptOutcome | undefined> {
+    const { eventId, attempts } = row;
     try {
       const handlers = this.handlers.handlersFor(event.key);
       if (handlers.length === 0) return { eventId, status: 'ignored', lastError: null };
@@ -57,7 +83,7 @@ export class HandlerRunner {
       const policy = this.config.retry;
       const lastError = failures.join('; ').slice(0, 2000);
       const dead = attempts >= policy.maxAttempts;
-      const line = `${escaped(event.key)} ${escaped(event.id)}: attempt ${attempts} failed (${dead ? 'dead: replay it once the cause is fixed' : 'will retry'}): ${escaped(lastError)}`;
+      const line = `${escaped(event.key)} ${escaped(event.id)}: attempt ${attempts} failed (${dead ? 'dead: replay it once the cause is fixed' : 'will retry'}): ${this.mask.line(lastError)}`;
       // A dead event needs a person; ERROR is what alerting watches.
       if (dead) this.logger.error(line);
       else this.logger.warn(line);
@@ -69,8 +95,11 @@ export class HandlerRunner {
         lastRun,
       };
     } catch (error) {
-      // The database failed mid-way: the lease runs out and the event is claimed again.
-      this.logger.error(`processing ${escaped(eventId)} stopped: ${escaped((error as Error).message)}`);
+      // Only the database can fail here (the handlers' own errors are their runs' outcomes). Unavailable:
+      // the lease runs out and the event is claimed again. Anything else would fail the same way at
+      // every claim, so the event ends now.
+      if (!isUnavailable(error)) return this.dead(row, `dispatch failed: ${(error as Error).message}`);
+      if (!(error instanceof StoreUnavailable)) this.logger.error(`processing ${escaped(eventId)} stopped: ${this.mask.line((error as Error).message)}`);
       return undefined;
     }
   }
@@ -99,3 +128,4 @@ export class HandlerRunner {
     }
   }
 }
+

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Batcher } from '../common/batcher';
-import { escaped } from '../common/log-text';
+import { StoreUnavailable } from '../errors/store.errors';
+import type { Masker } from '../masking/masker';
 import type { AttemptOutcome, DispatchStore } from '../store/dispatch-store';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 
@@ -33,6 +34,7 @@ export class OutcomeWriter {
 
   constructor(
     private readonly workerId: string,
+    private readonly mask: Masker,
     private readonly store: DispatchStore,
     private readonly telemetry: WebhooksTelemetry,
   ) {}
@@ -74,7 +76,7 @@ export class OutcomeWriter {
     } catch (error) {
       // Nothing is lost: the events stay leased to this worker until the lease runs out, then are
       // claimed again, and only the handlers without a recorded success run again.
-      this.logger.error(`writing the outcomes of ${batch.length} event(s) failed: ${escaped((error as Error).message)}`);
+      if (!(error instanceof StoreUnavailable)) this.logger.error(`writing the outcomes of ${batch.length} event(s) failed: ${this.mask.line((error as Error).message)}`);
     }
     for (const listener of [...this.listeners]) listener(batch, written);
   }

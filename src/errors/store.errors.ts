@@ -16,3 +16,14 @@ export class StoreOverloaded extends Error {
     this.name = 'StoreOverloaded';
   }
 }
+
+/**
+ * Refused at once: the database has not been answering (the module's calls missed their deadline or
+ * could not connect several times in a row), and until a probe gets an answer nothing waits for it.
+ */
+export class StoreUnavailable extends Error {
+  constructor(readonly forMs: number) {
+    super(`the database has not been answering for ${forMs} ms; refused without waiting for it`);
+    this.name = 'StoreUnavailable';
+  }
+}

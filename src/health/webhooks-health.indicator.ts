@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DispatchWorker } from '../dispatch/dispatch-worker';
+import { Database } from '../store/database';
 import { EventStats } from '../store/event-stats';
 import type { ReadinessOptions, WebhooksHealthResult } from './health.types';
 import { WebhooksConfig } from '../webhooks.config';
@@ -21,6 +22,7 @@ export class WebhooksHealthIndicator {
     @Inject(WebhooksConfig) private readonly config: WebhooksConfig,
     private readonly worker: DispatchWorker,
     private readonly stats: EventStats,
+    private readonly db: Database,
   ) {}
 
   /** Up while the worker's sweep keeps running (an instance with `dispatch.enabled: false` is always up). */
@@ -32,7 +34,11 @@ export class WebhooksHealthIndicator {
     return result(key, alive ? 'up' : 'down', { lastSweepMsAgo: sinceMs ?? null });
   }
 
-  /** Up when the database answers, the oldest due event is younger than `maxDueAgeMs`, and no lease is stuck. */
+  /**
+   * Up when the database answers, the oldest due event is younger than `maxDueAgeMs`, and no lease is
+   * stuck. `breaker` says whether the module is refusing calls at once (`open`) while the database
+   * does not answer.
+   */
   async isReady<const K extends string>(key: K, options: ReadinessOptions = {}): Promise<WebhooksHealthResult<K>> {
     const maxDueAgeMs = options.maxDueAgeMs ?? 300_000;
     let stats;
@@ -40,9 +46,9 @@ export class WebhooksHealthIndicator {
       // A lease past its expiry for two sweeps: no worker is taking the event back.
       stats = await this.stats.read(2 * this.config.dispatch.sweepIntervalMs);
     } catch (error) {
-      return result(key, 'down', { database: 'down', message: (error as Error).message });
+      return result(key, 'down', { database: 'down', breaker: this.db.breaker.state, message: this.config.mask.text((error as Error).message) });
     }
-    const details = { database: 'up', oldestDueAgeMs: stats.oldestDueAgeMs, expiredLeases: stats.expiredLeases, ...stats.byStatus };
+    const details = { database: 'up', breaker: this.db.breaker.state, oldestDueAgeMs: stats.oldestDueAgeMs, expiredLeases: stats.expiredLeases, ...stats.byStatus };
     const ready = stats.oldestDueAgeMs <= maxDueAgeMs && stats.expiredLeases === 0;
     return result(key, ready ? 'up' : 'down', details);
   }

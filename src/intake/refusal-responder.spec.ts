@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { escaped } from '../common/log-text';
+import { Masker } from '../masking/masker';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import { IntakeRefusal, signatureRefusal } from './intake-refusal';
 import { RefusalResponder } from './refusal-responder';
@@ -46,7 +47,7 @@ describe('RefusalResponder', () => {
 
   it('answers every refusal with its status and reason as JSON', () => {
     const sent: Sent[] = [];
-    const refusals = new RefusalResponder(telemetry);
+    const refusals = new RefusalResponder(telemetry, new Masker());
     refusals.answer(responseCapturing(sent), signatureRefusal('signature_mismatch'));
     refusals.answer(responseCapturing(sent), new IntakeRefusal('invalid_event', 'bad', ['id must be a string']));
     expect(sent).toEqual([
@@ -56,7 +57,7 @@ describe('RefusalResponder', () => {
   });
 
   it('logs one line per reason per 10 s and counts the rest, so a flood cannot flood the log', () => {
-    const refusals = new RefusalResponder(telemetry);
+    const refusals = new RefusalResponder(telemetry, new Masker());
     for (let i = 0; i < 5; i++) refusals.answer(responseCapturing([]), signatureRefusal('signature_mismatch'));
     refusals.answer(responseCapturing([]), signatureRefusal('timestamp_too_old'));
     expect(warn.mock.calls.map((call: unknown[]) => call[0])).toEqual([
@@ -70,7 +71,7 @@ describe('RefusalResponder', () => {
 
   it("logs a server-side failure at ERROR with its cause's message escaped, never the request", () => {
     const cause = new Error('invalid byte sequence for encoding "UTF8": 0x00 near evnt_\u0000\nforged');
-    new RefusalResponder(telemetry).answer(responseCapturing([]), new IntakeRefusal('store_unavailable', 'The event could not be stored.', undefined, cause));
+    new RefusalResponder(telemetry, new Masker()).answer(responseCapturing([]), new IntakeRefusal('store_unavailable', 'The event could not be stored.', undefined, cause));
     expect(error).toHaveBeenCalledTimes(1);
     const line = String(error.mock.calls[0][0]);
     expect(line).toBe('intake refused (503 store_unavailable): The event could not be stored.: invalid byte sequence for encoding "UTF8": 0x00 near evnt_\\u0000\\u000aforged');

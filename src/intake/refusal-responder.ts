@@ -1,10 +1,13 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { escaped } from '../common/log-text';
+import { Masker } from '../masking/masker';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { DeliveryContext } from './delivery-context';
 import type { IntakeRefusal } from './intake-refusal';
 import type { IntakeRefusalBody } from './intake.types';
+
+/** What a 503 asks the sender to wait. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** One log line per reason per this interval at most, with a count of the refusals not logged. */
 const LOG_INTERVAL_MS = 10_000;
@@ -20,7 +23,11 @@ export class RefusalResponder {
   /** Per reason: when it was last logged and how many refusals went unlogged since. */
   private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
 
-  constructor(private readonly telemetry: WebhooksTelemetry) {}
+  constructor(
+    private readonly telemetry: WebhooksTelemetry,
+    /** A driver's message may quote what it refused: part of a body. */
+    private readonly mask: Masker,
+  ) {}
 
   answer(response: ServerResponse, error: IntakeRefusal): void {
     const status = error.status;
@@ -35,7 +42,12 @@ export class RefusalResponder {
       response.destroy();
       return;
     }
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      // A state of this server that passes (the store, the Omise API): Omise retries on its own schedule either way.
+      ...(status === HttpStatus.SERVICE_UNAVAILABLE ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
+    });
     response.end(text);
   }
 
@@ -54,7 +66,7 @@ export class RefusalResponder {
     const more = last?.unlogged ? ` (+${last.unlogged} more since the last line)` : '';
     this.lastLogged.set(error.reason, { at: now, unlogged: 0 });
     if (status >= HttpStatus.INTERNAL_SERVER_ERROR) {
-      const cause = error.cause instanceof Error ? `: ${escaped(error.cause.message)}` : '';
+      const cause = error.cause instanceof Error ? `: ${this.mask.line(error.cause.message)}` : '';
       this.logger.error(`intake refused (${status} ${error.reason}): ${error.message}${cause}${more}`);
     } else {
       this.logger.warn(`intake refused (${status} ${error.reason})${more}`);

@@ -99,7 +99,7 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
 }
 
 /** The parts of an Express app (4 or 5) the reader uses. */
-interface ExpressLike {
+export interface ExpressLike {
   post(path: string, handler: (req: RawBodyRequest, res: ServerResponse, next: () => void) => void): unknown;
   router?: { stack?: unknown };
   _router?: { stack?: unknown };
@@ -109,8 +109,8 @@ interface RouterLayer {
   route?: { path?: unknown; methods?: Record<string, boolean> };
 }
 
-/** Mounts `handler` for POST on the webhook route's full path, first in the router. False if it cannot. */
-function mountFirst(app: ExpressLike, webhookPath: string, handler: Parameters<ExpressLike['post']>[1]): boolean {
+/** Mounts `handler` for POST on the route's full path (the webhook's, an admin replay's), first in the router. False if it cannot. */
+export function mountFirst(app: ExpressLike, webhookPath: string, handler: Parameters<ExpressLike['post']>[1]): boolean {
   const stack = (app.router ?? app._router)?.stack;
   if (!Array.isArray(stack)) return false;
   const layers = stack as RouterLayer[];

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { escaped } from '../common/log-text';
+import type { Masker } from '../masking/masker';
 import { Database } from '../store/database';
 import { IntakeStore } from '../store/intake-store';
 import { WebhooksConfig } from '../webhooks.config';
@@ -85,7 +86,7 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
       { ...window, signal: this.stopping.signal },
     );
     const what = () =>
-      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusedSummary(reconciliation)}; ${Date.now() - started} ms`;
+      `reconcile: events created ${describeWindow(window)}: ${describeCounts(reconciliation.counts)}${refusedSummary(reconciliation, this.config.mask)}; ${Date.now() - started} ms`;
     try {
       const counts = await reconciliation.reconcile();
       this.telemetry.reconciled(counts);
@@ -95,15 +96,15 @@ export class ReconcileJob implements OnApplicationBootstrap, BeforeApplicationSh
       return counts;
     } catch (error) {
       if (this.stopping.signal.aborted) this.logger.log(`${what()}; stopped by shutdown`);
-      else this.logger.error(`${what()}; stopped: ${escaped((error as Error).message)}`);
+      else this.logger.error(`${what()}; stopped: ${this.config.mask.line((error as Error).message)}`);
       throw error;
     }
   }
 }
 
 /** The first refused ids and why, escaped (they come from the API). */
-function refusedSummary({ refusedEvents: first, counts }: Reconciliation): string {
+function refusedSummary({ refusedEvents: first, counts }: Reconciliation, mask: Masker): string {
   if (counts.refused === 0) return '';
-  const listed = first.slice(0, 3).map(({ id, why }) => `${id === null ? 'an item' : escaped(id)}: ${escaped(why)}`);
+  const listed = first.slice(0, 3).map(({ id, why }) => `${id === null ? 'an item' : escaped(id)}: ${mask.line(why)}`);
   return ` (${listed.join('; ')}${counts.refused > listed.length ? '; …' : ''})`;
 }

@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { DatabaseTimeout } from '../errors/store.errors';
+import { DatabaseTimeout, StoreUnavailable } from '../errors/store.errors';
 import { type Dialect, dialectOf } from './sql-dialect';
 
 
@@ -76,7 +76,7 @@ function discardConnection(runner: QueryRunner, dialect: Dialect): void {
  * same for every delivery), rather than that one statement was refused (a bad row, a constraint).
  */
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof DatabaseTimeout) return true;
+  if (error instanceof DatabaseTimeout || error instanceof StoreUnavailable) return true;
   const { code, errno, message } = (error ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
   if (typeof code === 'string') {
     // Sockets and pools; PostgreSQL's class 08 (connection exception), 57P0x (shutdown), 53300 (too many connections).

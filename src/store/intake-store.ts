@@ -66,6 +66,9 @@ export class IntakeStore {
   }
 
   store(event: OmiseEvent, bodyText: string, options: StoreOptions = {}): Promise<IntakeOutcome> {
+    // The database is not answering: refused now rather than after the deadline.
+    const unavailable = this.db.breaker.refusal();
+    if (unavailable) return Promise.reject(unavailable);
     if (this.batcher.size >= this.maxPendingDeliveries) return Promise.reject(new StoreOverloaded(this.maxPendingDeliveries));
     const { timeoutMs } = this.db;
     return new Promise((resolve, reject) => {

@@ -13,7 +13,7 @@ export interface OmiseWebhookEventDead {
   eventId: string;
   key: string;
   attempts: number;
-  /** The failed handlers' messages (`Class.method: message; …`). */
+  /** The failed handlers' messages (`Class.method: message; …`), masked as the admin page shows them. */
   error: string;
 }
 
@@ -24,5 +24,6 @@ export interface OmiseWebhookHandlerFailed {
   /** `Class.method`. */
   handler: string;
   attempts: number;
+  /** The handler's message, masked as the admin page shows it. */
   error: string;
 }

@@ -32,6 +32,8 @@ export class WebhooksMetrics {
   readonly deadLetters: Counter;
   readonly lostLeases: Counter;
   readonly reconciled: Counter<'outcome'>;
+  readonly breakerTransitions: Counter<'to'>;
+  readonly breakerOpen: Gauge;
 
   /**
    * `read` is called at each scrape; it caches, so a scrape every second costs the database little.
@@ -100,6 +102,15 @@ export class WebhooksMetrics {
       name,
       help: 'Events the scheduled reconciliation listed in the Omise Events API, by outcome: missing (stored by it), already_stored, refused.',
       labelNames: ['outcome'],
+    }));
+    this.breakerTransitions = metric('omise_webhooks_store_breaker_transitions_total', (name) => new client.Counter({
+      name,
+      help: 'Times the store breaker opened (the database stopped answering: calls refused at once) or closed again, by the state it went to.',
+      labelNames: ['to'],
+    }));
+    this.breakerOpen = metric('omise_webhooks_store_breaker_open', (name) => new client.Gauge({
+      name,
+      help: '1 while the store breaker is open (every delivery answered 503 at once), else 0.',
     }));
   }
 }

@@ -3,6 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Span } from '@opentelemetry/api';
 import type { OmiseEvent } from '../events/omise-event';
 import type { AttemptOutcome } from '../store/dispatch-store';
+import type { Masker } from '../masking/masker';
+import { Database } from '../store/database';
 import { EventStats } from '../store/event-stats';
 import type { IntakeOutcome } from '../store/intake-store';
 import { WebhooksConfig } from '../webhooks.config';
@@ -47,12 +49,21 @@ export class WebhooksTelemetry {
   private readonly lifecycle: boolean;
   private gauges?: { at: number; reading: Promise<GaugeReading> };
 
+  /** What spans, lifecycle payloads and log lines say of an error passes through it: errors carry payload data. */
+  private readonly mask: Masker;
+
   constructor(
     @Inject(WebhooksConfig) config: WebhooksConfig,
     private readonly stats: EventStats,
     private readonly emitter: EventEmitter2,
+    db: Database,
   ) {
+    this.mask = config.mask;
     if (config.metrics) this.metrics = new WebhooksMetrics(() => this.readGauges());
+    db.breaker.onChange((state) => {
+      this.metrics?.breakerTransitions.inc({ to: state });
+      this.metrics?.breakerOpen.set(state === 'open' ? 1 : 0);
+    });
     if (config.tracing) this.tracing = new WebhooksTracing();
     this.lifecycle = config.lifecycleEvents;
   }
@@ -76,7 +87,7 @@ export class WebhooksTelemetry {
         return result.then(
           (value: unknown) => (this.tracing?.end(span), value),
           (error: unknown) => {
-            this.tracing?.end(span, (error as Error).message);
+            this.tracing?.end(span, this.mask.text((error as Error).message));
             throw error;
           },
         ) as T;
@@ -84,7 +95,7 @@ export class WebhooksTelemetry {
       this.tracing.end(span);
       return result;
     } catch (error) {
-      this.tracing.end(span, (error as Error).message);
+      this.tracing.end(span, this.mask.text((error as Error).message));
       throw error;
     }
   }
@@ -132,7 +143,7 @@ export class WebhooksTelemetry {
     return tracing.within(span, work).then(
       (result) => (tracing.end(span), result),
       (error: unknown) => {
-        tracing.end(span, (error as Error).message);
+        tracing.end(span, this.mask.text((error as Error).message));
         throw error;
       },
     );
@@ -148,13 +159,13 @@ export class WebhooksTelemetry {
       'omise.handler': handler,
     });
     const error = span && this.tracing ? await this.tracing.within(span, run) : await run();
-    if (span) this.tracing?.end(span, error ?? undefined);
+    if (span) this.tracing?.end(span, error === null ? undefined : this.mask.text(error));
     if (this.metrics) {
       this.metrics.handlerRuns.inc({ handler, outcome: error === null ? 'succeeded' : 'failed' });
       this.metrics.handlerDuration.observe({ handler }, Number(process.hrtime.bigint() - startedAt) / 1e9);
     }
     if (error !== null && this.lifecycle) {
-      this.emit<OmiseWebhookHandlerFailed>(OMISE_WEBHOOK_HANDLER_FAILED, { eventId: event.id, key: event.key, handler, attempts, error });
+      this.emit<OmiseWebhookHandlerFailed>(OMISE_WEBHOOK_HANDLER_FAILED, { eventId: event.id, key: event.key, handler, attempts, error: this.mask.text(error) });
     }
     return error;
   }
@@ -166,7 +177,7 @@ export class WebhooksTelemetry {
     if (outcome.status !== 'dead') return;
     this.metrics?.deadLetters.inc();
     if (this.lifecycle) {
-      this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, key, attempts, error: outcome.lastError ?? '' });
+      this.emit<OmiseWebhookEventDead>(OMISE_WEBHOOK_EVENT_DEAD, { eventId: outcome.eventId, key, attempts, error: this.mask.text(outcome.lastError ?? '') });
     }
   }
 
@@ -187,7 +198,7 @@ export class WebhooksTelemetry {
       this.emitter.emit(name, payload);
     } catch (error) {
       // A listener of the host that throws must not change what happens to the event.
-      this.logger.error(`a listener of ${name} failed: ${(error as Error).message}`);
+      this.logger.error(`a listener of ${name} failed: ${this.mask.line((error as Error).message)}`);
     }
   }
 

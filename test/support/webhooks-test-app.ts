@@ -58,11 +58,13 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   schema?: 'migrations' | 'synchronize';
   /** The app's logger, to capture what it logs. Default: none (TEST_LOGS=1: errors and warnings). */
   logger?: LoggerService;
+  /** What the host does to its HTTP server before it listens (its limits, as the demo's main.ts). */
+  beforeListen?: (server: Server) => void;
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', logger, ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', logger, beforeListen, ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -80,6 +82,7 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
   // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
   const app = moduleRef.createNestApplication({ rawBody, logger: logger ?? (process.env.TEST_LOGS ? ['error', 'warn'] : false) });
   await app.init();
+  beforeListen?.(app.getHttpServer() as Server);
   await app.listen(0, '127.0.0.1');
   return {
     app,

@@ -239,7 +239,7 @@ ${event.lastError && html`<h2>Last error</h2><pre class="error" id="last-error">
 ${actions}
 <h2>Handlers</h2>${runsTable(event.handlerRuns, 'handlers')}
 <h2>Replays</h2>${replayHistory(event.replays)}
-<h2>Body</h2><p class="note">As stored, pretty-printed; card numbers (all but the last 4 digits), security codes and secrets are masked.</p><pre id="body">${event.body}</pre>`;
+<h2>Body</h2><p class="note">As stored, pretty-printed; card data (card numbers but their last 4 digits), secrets and personal data are masked.</p><pre id="body">${event.body}</pre>`;
   return layout({ ...frame, refresh: waiting }, event.eventId, content);
 }
 

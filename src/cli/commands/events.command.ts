@@ -1,3 +1,4 @@
+import { DEFAULT_MASKER } from '../../masking/masker';
 import type { WebhookEventEntity } from '../../store/webhook-event.entity';
 import { parseCommandArgs, type CliCommand } from '../cli-command';
 import { DATABASE_HELP, DATABASE_OPTIONS, StoreConnection } from '../support/store-connection';
@@ -15,8 +16,9 @@ const options = {
 export const eventsCommand: CliCommand = {
   help: `Usage: omise-webhooks events [--status S] [--key PATTERN] [--limit N] [--json] [--database-url URL]
 
-Lists the events stored in the app's database, newest first: id, key, status, attempts, times and the last handler error. Never the bodies (they
-may carry card data): use \`omise-webhooks export\` for those.
+Lists the events stored in the app's database, newest first: id, key, status, attempts, times and the last handler error, with card
+data, secrets and personal data masked (the module's default rules). Never the bodies (they may carry card data): use
+\`omise-webhooks export\` for those.
 
 Options:
   --status S       pending, processing, processed, failed, dead or ignored; repeatable or
@@ -34,7 +36,8 @@ ${DATABASE_HELP}`,
     const db = await StoreConnection.open(values, env);
     let events: WebhookEventEntity[];
     try {
-      events = await db.list(filter, limit);
+      // A handler's error may quote what it was given: a card number, a key, an email.
+      events = (await db.list(filter, limit)).map((event) => ({ ...event, lastError: DEFAULT_MASKER.nullable(event.lastError) }));
     } finally {
       await db.close();
     }

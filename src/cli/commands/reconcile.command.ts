@@ -1,6 +1,7 @@
 import { parseDuration } from '../../common/duration';
 import type { OmiseEvent } from '../../events/omise-event';
 import { escaped } from '../../common/log-text';
+import { DEFAULT_MASKER } from '../../masking/masker';
 import { describeCounts, describeWindow, RECONCILE_PAGE_SIZE, Reconciliation } from '../../reconcile/reconciliation';
 import { IntakeStore } from '../../store/intake-store';
 import { omiseTime } from '../../wire/omise-events-api';
@@ -83,7 +84,8 @@ ${DATABASE_HELP}`,
     progress?.finish();
 
     for (const event of found) io.out(`${event.id} ${event.key} created ${omiseTime(event.createdAt)}\n`);
-    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(why)}\n`);
+    // Why a row was refused may quote the database's message, and with it a value of the event.
+    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(DEFAULT_MASKER.text(why))}\n`);
     const { counts } = reconciliation;
     const next = counts.missing > 0 && !dryRun ? "; the app's worker dispatches them at its next sweep" : '';
     io.out(`events created ${describeWindow({ from, to })}: ${describeCounts(counts, dryRun)}${next}\n`);
