@@ -151,8 +151,11 @@ describe.each(testDatabases().slice(0, 1))('admin page in Chromium on $name', (k
     try {
       const visitor = await anonymous.newPage();
       const answered = visitor.waitForResponse(base);
-      // Headless Chromium has nobody to type a password into its prompt: the navigation stops there.
-      await expect(visitor.goto(base)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      // Headless Chromium has nobody to type a password into its prompt: Debian's build stops the
+      // navigation there; the headless shell npm installs shows the 401 answer instead.
+      const navigation = await visitor.goto(base).catch((error: Error) => error);
+      if (navigation instanceof Error) expect(navigation.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
+      else await expect(visitor.locator('table').count()).resolves.toBe(0);
       const response = await answered;
       expect(response.status()).toBe(401);
       expect(response.headers()['www-authenticate']).toMatch(/^Basic realm="/);

@@ -187,7 +187,29 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
       expect(refused.stdout).toMatch(/^401 Unauthorized$/m);
       expect(refused.stdout).toContain('"reason":"signature_mismatch"');
       expect(unreachable.code).toBe(1);
-      expect(unreachable.stderr).toContain(`could not reach ${nobody} (ECONNREFUSED); is the app running, and is the URL right (--url, --path)?`);
+      expect(unreachable.stderr).toContain(
+        `could not connect to ${nobody}: nothing listens on port ${new URL(nobody).port} of 127.0.0.1 (connection refused). ` +
+          'Is the app running, on that port? The CLI posts to PORT (from the environment or .env, else 3000)',
+      );
+    });
+
+    it('answered 404, names the URL it posted to and the way to the route below a global prefix', async () => {
+      const port = new URL(url).port;
+      const [fromEnvironment, fromFlag] = await Promise.all([
+        run(['trigger', 'charge.complete'], { PORT: port, OMISE_WEBHOOK_PATH: 'webhooks/omise/v2' }),
+        run(['trigger', 'charge.complete', '--path', '/hooks/omise'], { PORT: port }),
+      ]);
+
+      expect(fromEnvironment.code).toBe(1);
+      expect(fromEnvironment.stdout).toMatch(new RegExp(`→ http://localhost:${port}/webhooks/omise/v2\n404 Not Found\n$`));
+      expect(fromEnvironment.stderr).toBe(
+        `nothing answers POST http://localhost:${port}/webhooks/omise/v2 (404 from the app): the webhook route is not at /webhooks/omise/v2. ` +
+          "Behind a global prefix (app.setGlobalPrefix('api')) it is at /api/webhooks/omise/v2: pass --path api/webhooks/omise/v2, " +
+          'or set OMISE_WEBHOOK_PATH=api/webhooks/omise/v2 in the environment or .env; if WebhooksModule has a path option, use that path.\n',
+      );
+      expect(fromFlag.code).toBe(1);
+      expect(fromFlag.stderr).toContain(`nothing answers POST http://localhost:${port}/hooks/omise (404 from the app)`);
+      expect(fromFlag.stderr).toContain('pass --path api/hooks/omise, or set OMISE_WEBHOOK_PATH=api/hooks/omise');
     });
   });
 
@@ -361,6 +383,24 @@ describeOnDatabases(['sqlite'], 'omise-webhooks CLI against a running app on $na
         expect(refused).toMatchObject({ code: 1, stdout: '' });
         expect(refused.stderr).toContain('the Omise API refused the secret key (401)');
         expect(refused.stderr).not.toContain(wrongKey);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it('--once to a path the app does not serve: each event fails with 404, and the way to the route is said once', async () => {
+      const secretKey = `skey_test_${randomBytes(8).toString('hex')}`;
+      const [first, second] = readdirSync(EVENT_FIXTURES).slice(0, 2).map((file) => JSON.parse(readFileSync(join(EVENT_FIXTURES, file), 'utf8')) as FakeApiEvent);
+      const api = await startFakeOmiseApi({ secretKey, events: [first, second] });
+      const wrong = url.replace('/webhooks/omise', '/omise');
+      try {
+        const result = await run(['forward', '--once', '--api-base', api.url, '--url', wrong, '--since', '2015-01-01T00:00:00Z'], { OMISE_SECRET_KEY: secretKey });
+
+        expect(result.code).toBe(1);
+        expect(result.stdout).toContain(`${first.id} ${String(first.key)} → 404\n${second.id} ${String(second.key)} → 404\n`);
+        expect(result.stdout).toContain('forwarded 0 events, 2 failed\n');
+        expect(result.stderr.match(/nothing answers POST/g)).toHaveLength(1);
+        expect(result.stderr).toContain(`nothing answers POST ${wrong} (404 from the app): the webhook route is not at /omise. `);
       } finally {
         await api.close();
       }

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
-import { buildOmiseEvent, postOmiseEvent, serializeOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { buildOmiseEvent, postOmiseEvent, serializeOmiseEvent, signOmiseWebhook, waitForOmiseEvents } from 'omise-nest-webhooks/testing';
 import {
+  WebhooksAdmin,
   OMISE_EVENT_KEYS,
   OMISE_EVENT_OBJECTS,
   parseOmiseEvent,
@@ -10,7 +13,7 @@ import {
   type OmiseEventKey,
 } from 'omise-nest-webhooks';
 import { describeOnDatabases, type TestDatabase } from './support/test-databases';
-import { SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
+import { EmittedEvents, SECOND_SECRET, SECRET, startWebhooksTestApp, type WebhooksTestApp } from './support/webhooks-test-app';
 
 // A delivery as Omise recorded it: the `payload` of its webhook_deliveries is the body it POSTed.
 const RECORDED_EVENT = join(__dirname, 'fixtures/omise/event/omise-php__tests_fixtures_api.omise.co_events_evnt_test_no1t4tnemucod0e51mo-get.json');
@@ -165,6 +168,47 @@ describe('signatures made by the kit', () => {
     expect(verify(SECRET, sent, nowSeconds())).toEqual({ ok: true });
   });
 
+  describe('with OMISE_WEBHOOK_SECRET', () => {
+    const saved = process.env.OMISE_WEBHOOK_SECRET;
+    afterEach(() => {
+      if (saved === undefined) delete process.env.OMISE_WEBHOOK_SECRET;
+      else process.env.OMISE_WEBHOOK_SECRET = saved;
+    });
+
+    it('postOmiseEvent signs with the first secret the app reads when given none', async () => {
+      process.env.OMISE_WEBHOOK_SECRET = ` ${SECOND_SECRET} , ${SECRET}`;
+      await postOmiseEvent(target.server, buildOmiseEvent('charge.complete')).expect(204);
+      const sent = target.received.at(-1)!;
+      expect(verify(SECOND_SECRET, sent, nowSeconds())).toEqual({ ok: true });
+      expect(verify(SECRET, sent, nowSeconds())).toEqual({ ok: false, failure: 'signature_mismatch' });
+    });
+
+    it('postOmiseEvent without a secret anywhere says where one comes from, and sends nothing', () => {
+      process.env.OMISE_WEBHOOK_SECRET = ' ';
+      const sent = target.received.length;
+      expect(() => postOmiseEvent(target.server, buildOmiseEvent('charge.complete'))).toThrow(
+        /no secret to sign with: pass \{ secret \}, or set OMISE_WEBHOOK_SECRET .*omise-nest-webhooks\/testing\/setup/,
+      );
+      expect(target.received).toHaveLength(sent);
+    });
+
+    it('the setup file gives the app a test secret when none is set, and keeps one that is', async () => {
+      delete process.env.OMISE_WEBHOOK_SECRET;
+      await jest.isolateModulesAsync(async () => {
+        await import('../src/testing/setup');
+      });
+      const made = process.env.OMISE_WEBHOOK_SECRET ?? '';
+      expect(Buffer.from(made, 'base64')).toHaveLength(32);
+      expect(() => signOmiseWebhook('{}', made)).not.toThrow();
+
+      process.env.OMISE_WEBHOOK_SECRET = SECRET;
+      await jest.isolateModulesAsync(async () => {
+        await import('../src/testing/setup');
+      });
+      expect(process.env.OMISE_WEBHOOK_SECRET).toBe(SECRET);
+    });
+  });
+
   it('signOmiseWebhook signs exactly the given bytes', () => {
     const body = serializeOmiseEvent(buildOmiseEvent('charge.create'));
     const headers = signOmiseWebhook(body, SECRET, { timestamp: 1_700_000_000 });
@@ -183,13 +227,22 @@ describe('signatures made by the kit', () => {
   });
 });
 
+/** A listener that always throws, so its event ends an attempt as failed. */
+@Injectable()
+class RefusingListener {
+  @OnEvent('charge.failed')
+  refuse(): void {
+    throw new Error('the test refuses charge.failed');
+  }
+}
+
 describeOnDatabases(['sqlite'], 'the kit against a test app on $name', (kind) => {
   let db: TestDatabase;
   let t: WebhooksTestApp;
 
   beforeAll(async () => {
     db = await kind.create();
-    t = await startWebhooksTestApp(db);
+    t = await startWebhooksTestApp(db, { providers: [EmittedEvents, RefusingListener] });
   });
   afterAll(async () => {
     await t?.close();
@@ -204,6 +257,28 @@ describeOnDatabases(['sqlite'], 'the kit against a test app on $name', (kind) =>
     const rows: Array<{ raw_body: string }> = await t.dataSource.query('SELECT raw_body FROM omise_webhook_events WHERE event_id = ?', [event.id]);
     expect(rows).toEqual([{ raw_body: serializeOmiseEvent(event) }]);
     await expect(t.emitted.emittedOnce(event.id)).resolves.toEqual({ ...event, createdAt: event.createdAt });
+  });
+
+  it('waitForOmiseEvents resolves once the worker has finished each event, whether its listener succeeded or threw', async () => {
+    const ok = buildOmiseEvent('charge.complete');
+    const failing = buildOmiseEvent('charge.failed');
+    await postOmiseEvent(t.app, ok, { secret: SECRET }).expect(200);
+    await postOmiseEvent(t.app, failing, { secret: SECRET }).expect(200);
+    await waitForOmiseEvents(t.app, [ok.id, failing.id]);
+    const admin = t.app.get(WebhooksAdmin);
+    await expect(admin.find(ok.id)).resolves.toMatchObject({ status: 'processed' });
+    await expect(admin.find(failing.id)).resolves.toMatchObject({
+      status: 'failed',
+      handlerRuns: expect.arrayContaining([
+        expect.objectContaining({ handler: 'RefusingListener.refuse', status: 'failed', lastError: 'the test refuses charge.failed' }),
+      ]),
+    });
+  });
+
+  it('waitForOmiseEvents rejects at once for an event that was never stored', async () => {
+    const refused = buildOmiseEvent('charge.complete');
+    await postOmiseEvent(t.app, refused, { secret: SECOND_SECRET }).expect(401);
+    await expect(waitForOmiseEvents(t.app, [refused.id])).rejects.toThrow(`waitForOmiseEvents: no stored event ${refused.id} (was its delivery refused?)`);
   });
 
   it("makes a user's e2e test three lines", async () => {

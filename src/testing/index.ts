@@ -1,4 +1,4 @@
-// omise-nest-webhooks/testing: build, sign and post Omise events in a host app's tests.
+// omise-nest-webhooks/testing: build, sign and post Omise events in a host app's tests, and wait for the worker.
 export { buildOmiseEvent, type DeepPartial, type OmiseEventOverrides } from './omise-event-factory';
 export { omiseId } from './omise-objects';
 export { postOmiseEvent, type OmiseEventRequest, type PostOmiseEventOptions } from './post-omise-event';

@@ -4,7 +4,7 @@ import { serializeOmiseEvent } from '../../wire/serialize-omise-event';
 import { CliFailure, eventCount, EXIT_FAILURE, EXIT_OK, parseCommandArgs, type CliCommand, type CliIo } from '../cli-command';
 import { EVENTS_API_HELP, EVENTS_API_OPTIONS, OmiseEventsClient, SecretKeyRefused, type ListedEvent } from '../support/omise-events-client';
 import { duration, isoTime } from '../support/option-values';
-import { deliverEvent, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
+import { deliverEvent, deliveryHint, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
   ...ENDPOINT_OPTIONS,
@@ -80,6 +80,8 @@ class EventForwarder {
   private cursor: number;
   /** Delivered since the command started. */
   total = 0;
+  /** The hint for a 404 is printed once, not once per event. */
+  private hinted = false;
 
   constructor(
     private readonly client: OmiseEventsClient,
@@ -105,7 +107,12 @@ class EventForwarder {
         if (this.forwarded.has(event.id)) continue;
         const created = createdAt(event) ?? this.cursor;
         const result = await deliverEvent(this.to, serializeOmiseEvent(asDelivered(event)), this.secret);
-        this.io.out(`${event.id} ${String(event.key)} → ${result.status}${result.ok ? '' : ` ${result.body}`}\n`);
+        const hint = deliveryHint(this.to, result);
+        this.io.out(`${event.id} ${String(event.key)} → ${result.status}${result.ok || hint ? '' : ` ${result.body}`}\n`);
+        if (hint && !this.hinted) {
+          this.hinted = true;
+          this.io.err(`${hint}\n`);
+        }
         if (result.ok) {
           this.forwarded.set(event.id, created);
           newest = Math.max(newest, created);

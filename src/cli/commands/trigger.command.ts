@@ -4,7 +4,7 @@ import { isOmiseEventKey, OMISE_EVENT_KEYS } from '../../events/omise-event-cata
 import { EXIT_FAILURE, parseCommandArgs, UsageError, type CliCommand } from '../cli-command';
 import { closeMatches } from '../support/close-matches';
 import { parseAssignment, setPath, throughArray } from '../support/set-path';
-import { deliverEvent, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
+import { deliverEvent, deliveryHint, ENDPOINT_HELP, ENDPOINT_OPTIONS, resolveWebhookSecret, webhookUrl } from '../support/webhook-delivery';
 
 const options = {
   ...ENDPOINT_OPTIONS,
@@ -51,7 +51,10 @@ ${columns(OMISE_EVENT_KEYS)}`,
     for (const assignment of assignments.filter(throughArray)) setPath(event, assignment);
 
     const result = await deliverEvent(url, serializeOmiseEvent(event), secret);
-    io.out(`${key} ${String(event.id)} → ${url}\n${result.status} ${result.statusText}\n${result.body}\n`);
+    const hint = deliveryHint(url, result);
+    // A 404's body is the framework's page for an unknown route: the hint says more.
+    io.out(`${key} ${String(event.id)} → ${url}\n${result.status} ${result.statusText}\n${hint ? '' : `${result.body}\n`}`);
+    if (hint) io.err(`${hint}\n`);
     return result.ok ? undefined : EXIT_FAILURE;
   },
 };

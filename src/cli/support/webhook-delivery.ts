@@ -84,7 +84,31 @@ export async function deliverEvent(url: string, body: string, secret: string): P
   try {
     response = await fetch(url, { method: 'POST', headers: signOmiseWebhook(body, secret), body, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    throw new CliFailure(`could not reach ${url} (${fetchFailure(error)}); is the app running, and is the URL right (--url, --path)?`);
+    throw new CliFailure(unreachable(url, fetchFailure(error)));
   }
   return { status: response.status, statusText: response.statusText, ok: response.ok, body: await response.text() };
+}
+
+/** Why nothing answered, and what to check: for a refused connection, the port. */
+function unreachable(url: string, failure: string): string {
+  if (failure !== 'ECONNREFUSED') return `could not reach ${url} (${failure}); is the app running, and is the URL right (--url, --path)?`;
+  const { hostname, port, protocol } = new URL(url);
+  return (
+    `could not connect to ${url}: nothing listens on port ${port || (protocol === 'https:' ? '443' : '80')} of ${hostname} (connection refused). ` +
+    'Is the app running, on that port? The CLI posts to PORT (from the environment or .env, else 3000); --url names another address.'
+  );
+}
+
+/**
+ * What to do about an answer that did not come from the module: a 404 means no route at that path,
+ * most often because the app serves the module below a global prefix. Null for any other answer.
+ */
+export function deliveryHint(url: string, result: DeliveryResult): string | null {
+  if (result.status !== 404) return null;
+  const path = new URL(url).pathname.replace(/^\/+/, '');
+  return (
+    `nothing answers POST ${url} (404 from the app): the webhook route is not at /${path}. ` +
+    `Behind a global prefix (app.setGlobalPrefix('api')) it is at /api/${path}: pass --path api/${path}, or set OMISE_WEBHOOK_PATH=api/${path} ` +
+    "in the environment or .env; if WebhooksModule has a path option, use that path."
+  );
 }
