@@ -5,9 +5,12 @@
 
 // The module and its options.
 export { WebhooksModule } from './webhooks.module';
+export { parseOmiseMode } from './webhooks.config';
 export {
   DEFAULT_WEBHOOK_PATH,
   type DispatchOptions,
+  type OmiseAccountOptions,
+  type OmiseMode,
   type OmiseApiOptions,
   type ReconcileOptions,
   type RetryPolicy,
@@ -19,6 +22,8 @@ export {
 
 // Handlers: the decorator, the event and the catalogue of keys with their payload types.
 export { OnOmiseEvent } from './events/on-omise-event.decorator';
+export type { OmiseEventContext, OnOmiseEventOptions } from './events/omise-event-context';
+export { DEFAULT_ACCOUNT, modeOf } from './events/omise-mode';
 export { parseOmiseEvent, type OmiseEvent, type OmiseObject } from './events/omise-event';
 export * from './events/omise-event-catalogue';
 

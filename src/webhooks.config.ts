@@ -231,3 +231,15 @@ export function accountAt(config: Pick<WebhooksConfig, 'accounts'>, name: string
   if (name === DEFAULT_ACCOUNT) return undefined;
   return config.accounts.get(name ?? DEFAULT_ACCOUNT);
 }
+
+/**
+ * `mode` from a setting (`OMISE_WEBHOOK_MODE`): `live`, `test` or `any`; undefined when empty, so the
+ * module's default applies (production refuses to boot without one). Anything else is refused with
+ * the setting's name.
+ */
+export function parseOmiseMode(value: string | undefined, name = 'OMISE_WEBHOOK_MODE'): OmiseMode | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const mode = value.trim();
+  if (mode === 'live' || mode === 'test' || mode === 'any') return mode;
+  throw new Error(`${name} must be live, test or any, got "${value}".`);
+}

@@ -468,6 +468,7 @@ async function closedPort(): Promise<number> {
 function storedEvent(eventId: string, status: WebhookEventStatus, receivedAt: Date, key = 'charge.complete'): WebhookEventEntity {
   return Object.assign(new WebhookEventEntity(), {
     eventId,
+    account: 'default',
     key,
     livemode: false,
     bodyText: JSON.stringify({ object: 'event', id: eventId, key }),

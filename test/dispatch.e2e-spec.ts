@@ -138,6 +138,7 @@ describe.each(testDatabases())('dispatch on $name', (kind) => {
     const now = new Date();
     await t.dataSource.getRepository(WebhookEventEntity).insert({
       eventId: id,
+      account: 'default',
       key: 'charge.complete',
       livemode: false,
       bodyText: body,

@@ -105,13 +105,13 @@ describeOnDatabases(['sqlite', 'postgres'], 'operating the module on $name', (ki
 
     const after = await metrics();
     const delta = (name: string, labels = '') => sample(after, name, labels) - sample(before, name, labels);
-    expect(delta('omise_webhooks_deliveries_total', 'outcome="stored",reason=""')).toBe(1);
-    expect(delta('omise_webhooks_deliveries_total', 'outcome="duplicate",reason=""')).toBe(1);
-    expect(delta('omise_webhooks_deliveries_total', 'outcome="refused",reason="signature_mismatch"')).toBe(1);
+    expect(delta('omise_webhooks_deliveries_total', 'outcome="stored",reason="",account="default"')).toBe(1);
+    expect(delta('omise_webhooks_deliveries_total', 'outcome="duplicate",reason="",account="default"')).toBe(1);
+    expect(delta('omise_webhooks_deliveries_total', 'outcome="refused",reason="signature_mismatch",account="default"')).toBe(1);
     expect(delta('omise_webhooks_intake_duration_seconds_count', 'outcome="stored"')).toBe(1);
     expect(delta('omise_webhooks_handler_runs_total', 'handler="Ledger.record",outcome="succeeded"')).toBe(1);
     expect(delta('omise_webhooks_handler_duration_seconds_count', 'handler="Ledger.record"')).toBe(1);
-    expect(delta('omise_webhooks_events_finished_total', 'status="processed"')).toBe(1);
+    expect(delta('omise_webhooks_events_finished_total', 'status="processed",account="default"')).toBe(1);
     expect(delta('omise_webhooks_claimed_events_total')).toBeGreaterThanOrEqual(1);
     expect(t.app.get(Ledger).recorded).toContain(event.id);
     // No label carries an event id.
@@ -140,10 +140,10 @@ describeOnDatabases(['sqlite', 'postgres'], 'operating the module on $name', (ki
     await t.worker.idle();
 
     expect(pager.failed.filter((failure) => failure.eventId === refund.id)).toEqual([
-      { eventId: refund.id, key: 'refund.create', handler: 'Ledger.refund', attempts: 1, error: `ledger closed for ${refund.data.id}` },
+      { eventId: refund.id, account: 'default', key: 'refund.create', handler: 'Ledger.refund', attempts: 1, error: `ledger closed for ${refund.data.id}` },
     ]);
     expect(pager.dead.filter((dead) => dead.eventId === refund.id)).toEqual([
-      { eventId: refund.id, key: 'refund.create', attempts: 1, error: `Ledger.refund: ledger closed for ${refund.data.id}` },
+      { eventId: refund.id, account: 'default', key: 'refund.create', attempts: 1, error: `Ledger.refund: ledger closed for ${refund.data.id}` },
     ]);
     expect(JSON.stringify(pager.dead)).not.toContain('"data"');
   });

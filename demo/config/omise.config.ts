@@ -3,6 +3,7 @@ import { registerAs } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { parseOmiseMode } from 'omise-nest-webhooks';
 
 /**
  * Where the demo keeps a development webhook secret when OMISE_WEBHOOK_SECRET is not set; `npm run
@@ -13,6 +14,8 @@ export const DEV_SECRET_FILE = './data/dev-webhook-secret';
 /** Settings of the Omise webhook endpoint, from the environment. */
 export const omiseConfig = registerAs('omise', () => ({
   secrets: webhookSecrets(process.env.OMISE_WEBHOOK_SECRET, process.env.NODE_ENV),
+  // Unset: the module's default (both modes, with a warning; production refuses to boot without it).
+  mode: parseOmiseMode(process.env.OMISE_WEBHOOK_MODE),
   toleranceSeconds: optionalInt('OMISE_WEBHOOK_TOLERANCE_SECONDS'),
   maxBodyBytes: optionalInt('OMISE_WEBHOOK_MAX_BODY_BYTES'),
   verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),

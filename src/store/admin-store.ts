@@ -64,10 +64,10 @@ export class AdminStore {
    */
   async find(eventId: string, account?: string): Promise<StoredEventRecord | null> {
     const p = this.db.params();
-    const ofAccount = account === undefined ? '' : ` AND account = ${p.add(account)}`;
+    const where = [`event_id = ${p.add(eventId)}`, ...(account === undefined ? [] : [`account = ${p.add(account)}`])];
     const rows = await this.db.query<Row[]>(
       'reading an event',
-      `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE event_id = ${p.add(eventId)}${ofAccount} ORDER BY received_at DESC`,
+      `${SUMMARY_SELECT}, raw_body FROM omise_webhook_events WHERE ${where.join(' AND ')} ORDER BY received_at DESC`,
       p.values,
     );
     if (rows.length === 0) return null;

@@ -17,6 +17,8 @@ export interface FakeOmiseApiOptions {
   secretKey: string;
   /** Read on every request: events pushed later are listed from then on, as Omise lists new ones. */
   events: readonly FakeApiEvent[];
+  /** More Omise accounts behind the same API, each seeing only its own events with its own key. */
+  otherAccounts?: ReadonlyArray<{ secretKey: string; events: readonly FakeApiEvent[] }>;
   /** Awaited before each `GET /events` is answered: a test holds a page there, or acts between pages. */
   beforeList?(query: URLSearchParams): Promise<void> | void;
 }
@@ -28,23 +30,25 @@ export interface FakeOmiseApiOptions {
  * an empty password. Answers a list object as Omise does; a wrong key gets Omise's 401 error object.
  */
 export async function startFakeOmiseApi(options: FakeOmiseApiOptions): Promise<FakeOmiseApi> {
-  const expected = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
+  const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+  const accounts = [{ secretKey: options.secretKey, events: options.events }, ...(options.otherAccounts ?? [])];
   const requests: FakeOmiseApi['requests'] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const authorized = req.headers.authorization === expected;
+    const account = accounts.find(({ secretKey }) => req.headers.authorization === basic(secretKey));
+    const authorized = account !== undefined;
     requests.push({ path: url.pathname, query: url.searchParams, authorized });
-    if (!authorized) {
+    if (!account) {
       return answer(res, 401, { object: 'error', location: 'https://www.omise.co/api-errors#authentication-failure', code: 'authentication_failure', message: 'authentication failed' });
     }
     const one = /^\/events\/([^/]+)$/.exec(url.pathname);
-    const event = one && options.events.find((candidate) => candidate.id === decodeURIComponent(one[1]));
+    const event = one && account.events.find((candidate) => candidate.id === decodeURIComponent(one[1]));
     if (req.method === 'GET' && event) return answer(res, 200, event);
     if (req.method !== 'GET' || url.pathname !== '/events') {
       return answer(res, 404, { object: 'error', location: 'https://www.omise.co/api-errors#not-found', code: 'not_found', message: 'not found' });
     }
     void Promise.resolve(options.beforeList?.(url.searchParams)).then(
-      () => answer(res, 200, eventList(options.events, url.searchParams)),
+      () => answer(res, 200, eventList(account.events, url.searchParams)),
       (error: Error) => answer(res, 500, { object: 'error', code: 'internal_error', message: error.message }),
     );
   });

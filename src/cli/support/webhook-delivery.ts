@@ -6,12 +6,13 @@ import { fetchFailure } from '../../wire/omise-events-api';
 import { decodeWebhookSecret } from '../../wire/omise-signature';
 import { signOmiseWebhook } from '../../wire/sign-omise-webhook';
 import { CliFailure, UsageError } from '../cli-command';
-import { httpUrl } from './option-values';
+import { accountName, httpUrl } from './option-values';
 
 /** The options of every command that posts to the app. */
 export const ENDPOINT_OPTIONS = {
   url: { type: 'string' },
   path: { type: 'string' },
+  account: { type: 'string' },
   secret: { type: 'string' },
   'secret-file': { type: 'string' },
 } as const;
@@ -20,6 +21,8 @@ export const ENDPOINT_HELP = `  --url U            the app's webhook endpoint (d
                      from the environment or 3000)
   --path P           the endpoint's path, with any global prefix: api/webhooks/omise
                      (default: OMISE_WEBHOOK_PATH, else ${DEFAULT_WEBHOOK_PATH})
+  --account NAME     one of the app's Omise accounts: its endpoint, <path>/NAME (sign with
+                     that account's secret)
   --secret S         webhook secret, base64 as in the Omise dashboard (default: the first of
                      OMISE_WEBHOOK_SECRET)
   --secret-file F    a file holding the secret (default: OMISE_WEBHOOK_SECRET_FILE)`;
@@ -65,10 +68,11 @@ function checked(secret: string, source: string, Failure: new (message: string) 
 }
 
 /** `--url`, else the endpoint on this machine: `http://localhost:$PORT/<--path | OMISE_WEBHOOK_PATH | webhooks/omise>`. */
-export function webhookUrl(values: { url?: string; path?: string }, env: NodeJS.ProcessEnv, flag = '--url'): string {
+export function webhookUrl(values: { url?: string; path?: string; account?: string }, env: NodeJS.ProcessEnv, flag = '--url'): string {
   if (values.url !== undefined) return httpUrl(flag, values.url);
-  const path = (values.path ?? (env.OMISE_WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH)).replace(/^\/+/, '');
-  return httpUrl(values.path !== undefined ? '--path' : 'OMISE_WEBHOOK_PATH', `http://localhost:${env.PORT || 3000}/${path}`);
+  const path = (values.path ?? (env.OMISE_WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH)).replace(/^\/+|\/+$/g, '');
+  const account = accountName('--account', values.account);
+  return httpUrl(values.path !== undefined ? '--path' : 'OMISE_WEBHOOK_PATH', `http://localhost:${env.PORT || 3000}/${path}${account ? `/${account}` : ''}`);
 }
 
 export interface DeliveryResult {

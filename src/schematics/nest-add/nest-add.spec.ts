@@ -82,7 +82,7 @@ import { AppController } from './app.controller';
 import { AppService } from './app.service';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from 'omise-nest-webhooks';
+import { OMISE_WEBHOOK_MIGRATIONS, parseOmiseMode, WebhooksModule } from 'omise-nest-webhooks';
 import { OmiseEventsModule } from './omise-events/omise-events.module';
 
 @Module({
@@ -105,6 +105,7 @@ import { OmiseEventsModule } from './omise-events/omise-events.module';
     WebhooksModule.forRootAsync({
       useFactory: () => ({
         secrets: process.env.OMISE_WEBHOOK_SECRET ?? '',
+        mode: parseOmiseMode(process.env.OMISE_WEBHOOK_MODE),
       }),
     }),
     OmiseEventsModule,
@@ -145,7 +146,7 @@ export class OmiseEventsModule {}
   });
 
   it('writes the settings to .env.example and says what it changed and what comes next', () => {
-    expect(run.tree.readContent('/.env.example')).toMatch(/^# omise-nest-webhooks\n(#.*\n)+OMISE_WEBHOOK_SECRET=\n(#.*\n)+DATABASE_URL=sqlite:data\/app.sqlite\n(#.*\n)+OMISE_WEBHOOK_PATH=webhooks\/omise\n$/);
+    expect(run.tree.readContent('/.env.example')).toMatch(/^# omise-nest-webhooks\n(#.*\n)+OMISE_WEBHOOK_SECRET=\n(#.*\n)+OMISE_WEBHOOK_MODE=\n(#.*\n)+DATABASE_URL=sqlite:data\/app.sqlite\n(#.*\n)+OMISE_WEBHOOK_PATH=webhooks\/omise\n$/);
     expect(run.log).toContain('omise-nest-webhooks: a Nest 11 app (CommonJS, jest e2e, TypeORM on sqlite, added)');
     for (const file of ['package.json', 'src/app.module.ts', 'src/main.ts', 'src/omise-events', '.env.example', 'test/omise-webhooks.e2e-spec.ts', 'test/jest-e2e.json']) {
       expect(run.log).toMatch(new RegExp(`^  ${file.replace(/\./g, '\\.')} +\\S`, 'm'));
@@ -240,6 +241,7 @@ export class AppModule {}
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         secrets: config.getOrThrow<string>('OMISE_WEBHOOK_SECRET'),
+        mode: parseOmiseMode(config.get<string>('OMISE_WEBHOOK_MODE')),
       }),
     }),`);
     expect(module).toContain(": (config.get<string>('DATABASE_URL')?.replace(/^sqlite:/, '') ??\n");
@@ -421,7 +423,7 @@ export class AppModule {}
     const { tree, log } = await nestAdd(withFiles('nest11-cjs', { 'src/app.module.ts': broken }));
     expect(tree.readContent('/src/app.module.ts')).toBe(broken);
     expect(log).toMatch(/src\/app\.module\.ts: cannot parse it \(line \d+: .+\); left it alone\. Add these imports, and to its @Module imports:/);
-    expect(log).toContain("import { OMISE_WEBHOOK_MIGRATIONS, WebhooksModule } from 'omise-nest-webhooks';");
+    expect(log).toContain("import { OMISE_WEBHOOK_MIGRATIONS, parseOmiseMode, WebhooksModule } from 'omise-nest-webhooks';");
     expect(log).toContain('    WebhooksModule.forRootAsync({');
     expect(tree.exists('/src/omise-events/omise-events.service.ts')).toBe(true);
     expect(tree.readContent('/src/main.ts')).toContain('app.enableShutdownHooks();');

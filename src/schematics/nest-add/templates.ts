@@ -42,7 +42,11 @@ function asyncModule(app: HostApp, call: string, options: readonly string[], ext
 
 /** The module's options, one per line. */
 export function webhooksModuleOptions(app: HostApp): string[] {
-  return [`secrets: ${setting(app, 'OMISE_WEBHOOK_SECRET', true)}${app.config ? '' : " ?? ''"},`];
+  return [
+    `secrets: ${setting(app, 'OMISE_WEBHOOK_SECRET', true)}${app.config ? '' : " ?? ''"},`,
+    // live, test or any; unset: any outside production, where the app refuses to boot without it.
+    `mode: parseOmiseMode(${setting(app, 'OMISE_WEBHOOK_MODE')}),`,
+  ];
 }
 
 /** `WebhooksModule.forRootAsync(…)` for the app module's imports. */
@@ -83,7 +87,7 @@ export function appModuleImports(app: HostApp, parts: { eventEmitter: boolean; t
   if (parts.webhooks && app.config) imports.push(['@nestjs/config', ['ConfigModule', 'ConfigService']]);
   if (parts.eventEmitter) imports.push(['@nestjs/event-emitter', ['EventEmitterModule']]);
   if (parts.typeOrm) imports.push(['@nestjs/typeorm', ['TypeOrmModule']]);
-  const own = [...(parts.typeOrm ? ['OMISE_WEBHOOK_MIGRATIONS'] : []), ...(parts.webhooks ? ['WebhooksModule'] : [])];
+  const own = [...(parts.typeOrm ? ['OMISE_WEBHOOK_MIGRATIONS'] : []), ...(parts.webhooks ? ['parseOmiseMode', 'WebhooksModule'] : [])];
   if (own.length > 0) imports.push([PACKAGE, own]);
   return imports;
 }
@@ -201,6 +205,15 @@ export function envSettings(app: HostApp, database: Database | null, endpointPat
         '# The webhook secret of your endpoint in the Omise dashboard (base64; comma-separated while',
         '# rotating). For a try on this machine: openssl rand -base64 32',
         'OMISE_WEBHOOK_SECRET=',
+      ],
+    },
+    {
+      key: 'OMISE_WEBHOOK_MODE',
+      lines: [
+        "# Which of Omise's modes runs your handlers: live where real money moves (test-mode events are",
+        '# then stored and ignored), test for a staging app fed by the test dashboard, any for both.',
+        '# Required when NODE_ENV=production; unset elsewhere means any.',
+        'OMISE_WEBHOOK_MODE=',
       ],
     },
     {
