@@ -8,6 +8,8 @@ import {
   type OmiseEventOf,
 } from 'omise-nest-webhooks';
 import { buildOmiseEvent, omiseId, postOmiseEvent, waitForOmiseEvents } from 'omise-nest-webhooks/testing';
+import type { AddressInfo } from 'node:net';
+import { runCli } from '../src/cli/cli';
 import { startFakeOmiseApi, type FakeOmiseApi } from './support/fake-omise-api';
 import { testDatabases } from './support/test-databases';
 import { SECOND_SECRET, SECRET, type TestAppOptions, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -179,6 +181,17 @@ describe.each(testDatabases())('test and live, several accounts, on $name', (kin
       expect(keys.every((entry) => entry.authorized)).toBe(true);
     });
 
+    it('takes --account in the CLI: trigger posts to the account\'s endpoint, events lists its test events stored ignored', async () => {
+      const env = { PORT: String((t.server.address() as AddressInfo).port), DATABASE_URL: t.db.url, OMISE_WEBHOOK_SECRET: SECOND_SECRET };
+      const triggered = await cli(['trigger', 'charge.complete', '--account', 'sg'], env);
+      expect(triggered).toMatchObject({ code: 0, stdout: expect.stringContaining('200 OK') });
+      const listed = await cli(['events', '--account', 'sg', '--mode', 'test', '--status', 'ignored', '--json'], env);
+      expect(listed.code).toBe(0);
+      const rows = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { account: string; status: string; livemode: boolean });
+      expect(rows).toEqual([expect.objectContaining({ account: 'sg', status: 'ignored', livemode: false })]);
+      await expect(cli(['trigger', 'charge.complete', '--account', 'Nope'], env)).resolves.toMatchObject({ code: 2 });
+    });
+
     it('shows the account on the admin API and takes it as a filter', async () => {
       const event = liveEvent();
       await postOmiseEvent(t.app, event, { secret: SECOND_SECRET, path: 'webhooks/omise/sg' }).expect(200);
@@ -191,6 +204,15 @@ describe.each(testDatabases())('test and live, several accounts, on $name', (kin
     });
   });
 });
+
+/** The CLI in this process, with this environment. */
+async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (text: string) => void (stdout += text), err: (text: string) => void (stderr += text), stderrIsTty: false };
+  const code = await runCli(args, { io, env });
+  return { code, stdout, stderr };
+}
 
 /** omise_webhooks_deliveries_total for an outcome, over every account. */
 async function deliveries(outcome: string): Promise<number> {

@@ -34,26 +34,34 @@ export async function waitForOmiseEvents(
   if (!worker.enabled) {
     throw new Error('waitForOmiseEvents: this app does not dispatch (WebhooksModule dispatch.enabled is false, or the app is closed).');
   }
-  const waiting = new Set(typeof ids === 'string' ? [ids] : ids);
+  /** By refKey: an id stored under several accounts is several events, each waited for. */
+  const waiting = new Map<string, string>();
+  const written = new Set<string>();
   let wake: () => void = () => undefined;
   // Listening before reading the table: an outcome written in between is heard, not missed.
-  const stopListening = worker.outcomes.onWritten((batch, written) => {
-    for (const outcome of batch) if (written.has(refKey(outcome))) waiting.delete(outcome.eventId);
+  const stopListening = worker.outcomes.onWritten((batch, keys) => {
+    for (const outcome of batch) {
+      if (!keys.has(refKey(outcome))) continue;
+      written.add(refKey(outcome));
+      waiting.delete(refKey(outcome));
+    }
     if (waiting.size === 0) wake();
   });
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   try {
-    for (const id of [...waiting]) {
-      const stored = await admin.find(id);
-      if (!stored) throw new Error(`waitForOmiseEvents: no stored event ${id} (was its delivery refused?)`);
-      if (ATTEMPT_ENDED.has(stored.status)) waiting.delete(id);
+    for (const id of typeof ids === 'string' ? [ids] : ids) {
+      const stored = (await admin.list({ q: id, limit: 100 })).filter((event) => event.eventId === id);
+      if (stored.length === 0) throw new Error(`waitForOmiseEvents: no stored event ${id} (was its delivery refused?)`);
+      for (const event of stored) {
+        if (!ATTEMPT_ENDED.has(event.status) && !written.has(refKey(event))) waiting.set(refKey(event), id);
+      }
     }
     if (waiting.size === 0) return;
     await new Promise<void>((resolve, reject) => {
       wake = resolve;
       timer = setTimeout(() => {
-        void describe(admin, waiting).then((still) => reject(new Error(`waitForOmiseEvents: after ${timeoutMs} ms, still waiting for ${still}`)), reject);
+        void describe(admin, new Set(waiting.values())).then((still) => reject(new Error(`waitForOmiseEvents: after ${timeoutMs} ms, still waiting for ${still}`)), reject);
       }, timeoutMs);
     });
   } finally {
