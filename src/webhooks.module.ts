@@ -7,6 +7,7 @@ import { DispatchWorker } from './dispatch/dispatch-worker';
 import { HandlerRegistry } from './dispatch/handler-registry';
 import { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
 import { EventConfirmation } from './intake/event-confirmation';
+import { FastifyBodyReader } from './intake/fastify-body.reader';
 import { IdempotencyInterceptor } from './intake/idempotency.interceptor';
 import { DeliveryVerifier } from './intake/omise-signature.guard';
 import { RefusalResponder } from './intake/refusal-responder';
@@ -68,8 +69,9 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     AdminStore,
     ReplayStore,
     EventStats,
-    // Intake: the body reader and the guard ask the verifier; the interceptor stores.
+    // Intake: the body reader (Express's router or Fastify's hooks) and the guard ask the verifier; the interceptor stores.
     WebhookBodyReader,
+    FastifyBodyReader,
     DeliveryVerifier,
     RefusalResponder,
     EventConfirmation,

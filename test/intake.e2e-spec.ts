@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
+import { expectRefusal, MALFORMED_HEADERS, NOT_AN_EVENT, postHalfBody, signedWith, STALE_TIMESTAMPS, UNSUPPORTED_MEDIA } from './support/intake-cases';
 import { eventBody, postChunked, postTogether } from './support/omise-events';
 import { testDatabases } from './support/test-databases';
 import { countStored, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -24,10 +23,7 @@ describe.each(testDatabases())('intake on $name', (kind) => {
   /** Posts and asserts that nothing was stored for the event, whatever the answer. */
   async function expectRefused(body: string, headers: Record<string, string>, status: number, reason: string) {
     const response = await post(body, headers);
-    expect(response.status).toBe(status);
-    expect(response.body).toMatchObject({ statusCode: status, reason, message: expect.any(String) });
-    const id = (JSON.parse(body) as { id?: unknown }).id;
-    if (typeof id === 'string') await expect(countStored(t.dataSource, id)).resolves.toBe(0);
+    await expectRefusal(response, t.dataSource, body, status, reason);
     return response;
   }
 
@@ -101,25 +97,9 @@ describe.each(testDatabases())('intake on $name', (kind) => {
   });
 
   describe('refusals store nothing', () => {
-    const signed = (body: string, patch: Record<string, string | undefined>) => {
-      const headers: Record<string, string> = { ...signOmiseWebhook(body, SECRET) };
-      for (const [name, value] of Object.entries(patch)) {
-        if (value === undefined) delete headers[name];
-        else headers[name] = value;
-      }
-      return headers;
-    };
-
-    it.each<[string, Record<string, string | undefined>, string]>([
-      ['no signature header', { 'Omise-Signature': undefined }, 'signature_header_missing'],
-      ['an empty signature header', { 'Omise-Signature': '' }, 'signature_header_missing'],
-      ['a signature that is not hex', { 'Omise-Signature': 'g'.repeat(64) }, 'signature_header_malformed'],
-      ['no timestamp header', { 'Omise-Signature-Timestamp': undefined }, 'timestamp_header_missing'],
-      ['an empty timestamp header', { 'Omise-Signature-Timestamp': '' }, 'timestamp_header_missing'],
-      ['a timestamp that is not an integer', { 'Omise-Signature-Timestamp': '17e8' }, 'timestamp_header_malformed'],
-    ])('400 for %s', async (_name, patch, reason) => {
+    it.each(MALFORMED_HEADERS)('400 for %s', async (_name, patch, reason) => {
       const body = eventBody();
-      await expectRefused(body, signed(body, patch), 400, reason);
+      await expectRefused(body, signedWith(body, SECRET, patch), 400, reason);
     });
 
     it('400 for a signature header sent twice', async () => {
@@ -149,25 +129,12 @@ describe.each(testDatabases())('intake on $name', (kind) => {
       expect(JSON.stringify(response.body)).not.toMatch(/[0-9a-f]{64}/); // never echoes a signature
     });
 
-    it.each([
-      ['too old', -301, 'timestamp_too_old'],
-      ['too far in the future', +301, 'timestamp_in_future'],
-    ])('401 for a timestamp %s', async (_name, offset, reason) => {
+    it.each(STALE_TIMESTAMPS)('401 for a timestamp %s', async (_name, offset, reason) => {
       const body = eventBody();
       await expectRefused(body, signOmiseWebhook(body, SECRET, { timestamp: now() + offset }), 401, reason);
     });
 
-    it.each([
-      ['not JSON', '{"object": "event", "id": "evnt_test_broken"', 'invalid_json'],
-      ['JSON null', 'null', 'invalid_event'],
-      ['JSON but not an event', JSON.stringify({ object: 'charge', id: 'chrg_test_x' }), 'invalid_event'],
-      ['an event without data', eventBody({ data: undefined }), 'invalid_event'],
-      ['an event whose id holds a NUL', eventBody({ id: 'evnt_test_\u0000nul' }), 'invalid_event'],
-      ['an event whose id holds a space', eventBody({ id: 'evnt test' }), 'invalid_event'],
-      ['an event whose id is longer than the column', eventBody({ id: `evnt_test_${'x'.repeat(60)}` }), 'invalid_event'],
-      ['an event whose key holds a control character', eventBody({ key: 'charge.complete\n' }), 'invalid_event'],
-      ['an event whose key is not ASCII', eventBody({ key: 'charge.complété' }), 'invalid_event'],
-    ])('400 for a validly signed body that is %s, in the module shape', async (_name, body, reason) => {
+    it.each(NOT_AN_EVENT)('400 for a validly signed body that is %s, in the module shape', async (_name, body, reason) => {
       // The module reads the route's body itself: even invalid JSON is answered in its own shape,
       // once the signature over the bytes passed.
       const before = await countStored(t.dataSource);
@@ -177,13 +144,9 @@ describe.each(testDatabases())('intake on $name', (kind) => {
       await expect(countStored(t.dataSource)).resolves.toBe(before);
     });
 
-    it.each([
-      ['not sent as JSON', { 'Content-Type': 'text/plain' }],
-      ['JSON in another charset', { 'Content-Type': 'application/json; charset=latin1' }],
-      ['compressed', { 'Content-Encoding': 'gzip' }],
-    ])('415 for a body %s', async (_name, patch) => {
+    it.each(UNSUPPORTED_MEDIA)('415 for a body %s', async (_name, patch) => {
       const body = eventBody();
-      await expectRefused(body, signed(body, patch), 415, 'unsupported_media_type');
+      await expectRefused(body, signedWith(body, SECRET, patch), 415, 'unsupported_media_type');
     });
 
     it('413 for a body over maxBodyBytes, declared or sent chunked', async () => {
@@ -250,19 +213,8 @@ describe.each(testDatabases().slice(0, 1))('a delivery whose body trickles in ($
   const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300 });
 
   it('is refused 408 request_timeout once bodyTimeoutMs has passed, and the connection closed', async () => {
-    const body = eventBody();
-    const { port } = t.server.address() as AddressInfo;
     // Half the body, then nothing: the answer comes from the module's deadline, not from the client.
-    const answer = await new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: PATH, method: 'POST', headers: { ...signOmiseWebhook(body, SECRET), 'Content-Length': String(Buffer.byteLength(body)) } });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
-      });
-      req.on('error', reject);
-      req.write(body.slice(0, body.length / 2));
-    });
+    const answer = await postHalfBody(t.server, PATH, eventBody(), SECRET);
     expect(answer).toMatchObject({ status: 408, connection: 'close' });
     expect(JSON.parse(answer.body)).toMatchObject({ statusCode: 408, reason: 'request_timeout' });
     await expect(countStored(t.dataSource)).resolves.toBe(0);

@@ -34,6 +34,14 @@ export class AdminMount implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
     if (!adapter) return;
+    if (adapter.getType() === 'fastify') {
+      // Its pages, forms and replays are read and written through Express; a half-working admin
+      // (no no-store, replays relying on the host's parsers) is worse than none.
+      throw new Error(
+        'WebhooksAdminModule runs on Express hosts only (@nestjs/platform-express), and this app runs on Fastify: leave it out of ' +
+          "the app's imports. The webhook endpoint, the worker, WebhooksAdmin (list, find, replay) and the omise-webhooks CLI work on Fastify.",
+      );
+    }
     const app = adapter.getType() === 'express' ? adapter.getInstance<ExpressApp>() : undefined;
     const bodies: Array<[string, AdminBodyType]> = [
       [`${this.config.path}/replay`, 'json'],

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { IntakeTrace } from '../telemetry/telemetry';
 import type { ResolvedAccount } from '../webhooks.config';
+import { nodeRequestOf, type PlatformRequest } from './platform';
 
 /** A request on the webhook route: the body reader leaves the exact bytes, and nothing parsed. */
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean; params?: Record<string, string | undefined> };
@@ -20,11 +21,13 @@ export class DeliveryContext {
   /** The account whose endpoint it came to (found from the path). */
   account?: ResolvedAccount;
 
-  static of(request: IncomingMessage): DeliveryContext {
-    let context = DeliveryContext.byRequest.get(request);
+  /** The delivery's context, one per Node request whichever platform's request wraps it. */
+  static of(request: PlatformRequest): DeliveryContext {
+    const message = nodeRequestOf(request);
+    let context = DeliveryContext.byRequest.get(message);
     if (!context) {
       context = new DeliveryContext();
-      DeliveryContext.byRequest.set(request, context);
+      DeliveryContext.byRequest.set(message, context);
     }
     return context;
   }

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { IntakeRefusal } from './intake-refusal';
+import type { PlatformResponse } from './platform';
 import { RefusalResponder } from './refusal-responder';
 
 /**
@@ -12,6 +12,6 @@ export class IntakeRefusalFilter implements ExceptionFilter<IntakeRefusal> {
   constructor(private readonly refusals: RefusalResponder) {}
 
   catch(refusal: IntakeRefusal, host: ArgumentsHost): void {
-    this.refusals.answer(host.switchToHttp().getResponse<ServerResponse>(), refusal);
+    this.refusals.answer(host.switchToHttp().getResponse<PlatformResponse>(), refusal);
   }
 }

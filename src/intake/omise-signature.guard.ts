@@ -5,6 +5,7 @@ import { accountAt, type ResolvedAccount, WebhooksConfig } from '../webhooks.con
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyOmiseSignature } from '../wire/omise-signature';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
 import { IntakeRefusal, signatureRefusal, tooLarge, unknownAccount } from './intake-refusal';
+import { nodeRequestOf, type PlatformRequest } from './platform';
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
@@ -39,7 +40,7 @@ export class DeliveryVerifier {
    * The account of the endpoint the request came to (from its path, `<path>/<name>`), remembered for
    * the rest of the delivery; undefined when this app has no such account.
    */
-  accountOf(request: RawBodyRequest): ResolvedAccount | undefined {
+  accountOf(request: PlatformRequest & Pick<RawBodyRequest, 'params'>): ResolvedAccount | undefined {
     const context = DeliveryContext.of(request);
     context.account ??= accountAt(this.config, request.params?.account);
     return context.account;
@@ -63,7 +64,8 @@ export class DeliveryVerifier {
           'without keeping `rawBody`.',
       );
     }
-    return this.signatureRefusal(request, rawBody, account);
+    // Node's request: Fastify's has no `headersDistinct`.
+    return this.signatureRefusal(nodeRequestOf(request), rawBody, account);
   }
 
   /**

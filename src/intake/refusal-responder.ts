@@ -6,6 +6,7 @@ import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { DeliveryContext } from './delivery-context';
 import type { IntakeRefusal } from './intake-refusal';
 import type { IntakeRefusalBody } from './intake.types';
+import { nodeResponseOf, type PlatformResponse } from './platform';
 
 /** What a 503 asks the sender to wait. */
 const RETRY_AFTER_SECONDS = 5;
@@ -29,7 +30,8 @@ export class RefusalResponder {
     private readonly mask: Masker,
   ) {}
 
-  answer(response: ServerResponse, error: IntakeRefusal): void {
+  answer(platformResponse: PlatformResponse, error: IntakeRefusal): void {
+    const response = nodeResponseOf(platformResponse);
     const status = error.status;
     this.log(error, status);
     // `req` is there on every response Node makes; a hand-made one (a unit test) may lack it.

@@ -6,6 +6,7 @@ import { WebhooksConfig } from '../webhooks.config';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
 import { IntakeRefusal, tooLarge, unknownAccount } from './intake-refusal';
 import { DeliveryVerifier } from './omise-signature.guard';
+import { nodeRequestOf, nodeResponseOf, type PlatformRequest, type PlatformResponse } from './platform';
 import { RefusalResponder } from './refusal-responder';
 
 /**
@@ -35,10 +36,18 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
-    // An application context without HTTP (a worker-only process) receives no webhooks.
-    if (!adapter) return;
+    // An application context without HTTP (a worker-only process) receives no webhooks; on Fastify,
+    // FastifyBodyReader hooks this reader in.
+    if (!adapter || adapter.getType() === 'fastify') return;
     const express = adapter.getType() === 'express' ? adapter.getInstance<ExpressLike>() : undefined;
-    const read = (req: RawBodyRequest, res: ServerResponse, next: () => void) => this.read(req, res, next);
+    const read = (req: RawBodyRequest, res: ServerResponse, next: () => void) =>
+      this.read(req, res, (body) => {
+        req.rawBody = body;
+        // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
+        req._body = true;
+        req.body = undefined;
+        next();
+      });
     // The endpoint at `path`, and the accounts' at `<path>/<name>`.
     const mounted = express !== undefined && mountFirst(express, this.config.path, read) && mountFirst(express, `${this.config.path}/:account`, read);
     if (!mounted) {
@@ -49,16 +58,22 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     }
   }
 
-  private read(req: RawBodyRequest, res: ServerResponse, next: () => void): void {
+  /**
+   * Reads one delivery's body (the request of either platform, with its route's `params`) and hands
+   * `accept` its exact bytes once their signature passed; any refusal is answered here.
+   */
+  read(request: PlatformRequest & Pick<RawBodyRequest, 'params'>, res: PlatformResponse, accept: (body: Buffer) => void): void {
+    const req = nodeRequestOf(request);
     DeliveryContext.of(req).trace = this.telemetry.intakeStarted();
     const refuse = (error: IntakeRefusal, close: boolean) => {
+      const response = nodeResponseOf(res);
       // Past a refusal the rest of the body is not wanted: close rather than read it all.
-      if (close) res.setHeader('Connection', 'close');
-      this.refusals.answer(res, error);
+      if (close) response.setHeader('Connection', 'close');
+      this.refusals.answer(response, error);
     };
     const limit = this.config.maxBodyBytes;
-    const account = this.verifier.accountOf(req);
-    if (!account) return refuse(unknownAccount(req.params?.account), true);
+    const account = this.verifier.accountOf(request);
+    if (!account) return refuse(unknownAccount(request.params?.account), true);
     const refusal = this.verifier.headerRefusal(req);
     if (refusal) return refuse(refusal, true);
 
@@ -85,15 +100,11 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
       if (done) return;
       stop();
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-      req.rawBody = body;
-      // body-parser skips a request whose body was read (and `_body` for Express 4's); nothing parses it again.
-      req._body = true;
-      req.body = undefined;
       // Checked here, with the whole body read (the connection stays usable): a forged request is
       // answered without going through Nest at all.
       const forged = this.verifier.signatureRefusal(req, body, account);
-      if (forged) return this.refusals.answer(res, forged);
-      next();
+      if (forged) return refuse(forged, false);
+      accept(body);
     });
     // A client that goes away mid-body gets no answer; there is no one to read it.
     req.on('error', () => stop());

@@ -16,6 +16,7 @@ import type { ReceivedDelivery } from '../events/omise-event';
 import type { ResolvedAccount } from '../webhooks.config';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
 import { EventConfirmation } from './event-confirmation';
+import { FastifyWebhookRoute } from './fastify-body.reader';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { readDeliveryOrRefuse } from './intake-refusal';
 import { IntakeRefusalFilter } from './intake-refusal.filter';
@@ -47,6 +48,8 @@ function OmiseWebhookEndpoint(): MethodDecorator {
     UseFilters(IntakeRefusalFilter),
     UseGuards(OmiseSignatureGuard),
     UseInterceptors(IdempotencyInterceptor),
+    // On a Fastify host, how the module's body reader finds the route (nothing on Express).
+    FastifyWebhookRoute(),
   );
 }
 

@@ -1,5 +1,6 @@
-import { Injectable, type INestApplication, type LoggerService, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { Injectable, type INestApplication, type LoggerService, type ModuleMetadata, type NestApplicationOptions, type Provider } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
@@ -60,11 +61,15 @@ export interface TestAppOptions extends Partial<WebhooksModuleOptions> {
   logger?: LoggerService;
   /** What the host does to its HTTP server before it listens (its limits, as the demo's main.ts). */
   beforeListen?: (server: Server) => void;
+  /** What the host's main.ts does before `init()` (its parsers, its platform's hooks). */
+  beforeInit?: (app: INestApplication) => void;
+  /** The host's platform: a new `FastifyAdapter()` for a Fastify host. Default: Express. */
+  httpAdapter?: AbstractHttpAdapter;
 }
 
 /** A host application as a user writes it: its own DataSource and emitter, the module dropped in. */
 export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOptions = {}): Promise<WebhooksTestApp> {
-  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', logger, beforeListen, ...moduleOptions } = options;
+  const { rawBody = true, providers = [EmittedEvents], imports = [], controllers = [], schema = 'migrations', logger, beforeInit, beforeListen, httpAdapter, ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
@@ -80,10 +85,18 @@ export async function startWebhooksTestApp(db: TestDatabase, options: TestAppOpt
     controllers,
   }).compile();
   // TEST_LOGS=1 shows the app's warnings and errors while debugging a test.
-  const app = moduleRef.createNestApplication({ rawBody, logger: logger ?? (process.env.TEST_LOGS ? ['error', 'warn'] : false) });
-  await app.init();
-  beforeListen?.(app.getHttpServer() as Server);
-  await app.listen(0, '127.0.0.1');
+  const appOptions: NestApplicationOptions = { rawBody, logger: logger ?? (process.env.TEST_LOGS ? ['error', 'warn'] : false) };
+  const app = httpAdapter ? moduleRef.createNestApplication(httpAdapter, appOptions) : moduleRef.createNestApplication(appOptions);
+  try {
+    beforeInit?.(app);
+    await app.init();
+    beforeListen?.(app.getHttpServer() as Server);
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // An app that refused to boot still holds its database connection.
+    await app.close();
+    throw error;
+  }
   return {
     app,
     server: app.getHttpServer() as Server,
