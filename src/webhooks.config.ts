@@ -34,6 +34,8 @@ export interface WebhooksConfig {
   readonly mode: OmiseMode;
   /** Whether `mode` was left to its development default (`any`): the module says so at boot. */
   readonly modeDefaulted: boolean;
+  /** How the webhook route is served: through Nest's router, or before it. */
+  readonly route: 'nest' | 'direct';
   readonly toleranceSeconds: number;
   readonly maxBodyBytes: number;
   readonly databaseTimeoutMs: number;
@@ -117,6 +119,7 @@ export function resolveWebhooksConfig(
     accounts,
     mode,
     modeDefaulted: options.mode === undefined,
+    route: checkedRoute(options.route),
     toleranceSeconds,
     maxBodyBytes,
     databaseTimeoutMs,
@@ -197,6 +200,11 @@ function decodedSecrets(name: string, given: string | readonly string[]): Buffer
 function apiKey(name: string, key: string | null): string | null {
   if (key?.startsWith('pkey_')) throw new Error(`WebhooksModule: ${name} must be the secret API key (skey_…), not the public key (pkey_…).`);
   return key;
+}
+
+function checkedRoute(route: unknown): 'nest' | 'direct' {
+  if (route === undefined || route === 'nest' || route === 'direct') return route ?? 'nest';
+  throw new Error(`WebhooksModule: route must be 'nest' or 'direct', got "${String(route)}".`);
 }
 
 function checkedMode(name: string, mode: unknown): OmiseMode {

@@ -6,6 +6,8 @@ import { WebhooksAdmin } from './admin/webhooks-admin.service';
 import { DispatchWorker } from './dispatch/dispatch-worker';
 import { HandlerRegistry } from './dispatch/handler-registry';
 import { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
+import { Acknowledger } from './intake/acknowledger';
+import { DirectRoute } from './intake/direct-route';
 import { EventConfirmation } from './intake/event-confirmation';
 import { IdempotencyInterceptor } from './intake/idempotency.interceptor';
 import { DeliveryVerifier } from './intake/omise-signature.guard';
@@ -73,7 +75,9 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     DeliveryVerifier,
     RefusalResponder,
     EventConfirmation,
+    Acknowledger,
     IdempotencyInterceptor,
+    DirectRoute,
     // Dispatch.
     HandlerRegistry,
     DispatchWorker,

@@ -74,6 +74,14 @@ export interface WebhooksModuleOptions {
   mode?: OmiseMode;
   /** Several Omise accounts, each at `<path>/<name>` with its own secrets, mode and secret key. */
   accounts?: readonly OmiseAccountOptions[];
+  /**
+   * How the webhook route is served. `nest` (default): through Nest's router, so the host's global
+   * guards, interceptors, pipes and filters run around it as on any route. `direct`: answered before
+   * Express and Nest see the request (on Express hosts): the same checks, answers and storage, at a
+   * fraction of the cost per delivery, but none of the host's middleware, guards, interceptors or
+   * filters runs on that route.
+   */
+  route?: 'nest' | 'direct';
   /** How far `Omise-Signature-Timestamp` may be from now, in either direction. Default 300. */
   toleranceSeconds?: number;
   /**

@@ -15,8 +15,12 @@ const MAX_BODY_BYTES = 60 * 1024;
 const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'), 'utf8');
 const now = () => Math.floor(Date.now() / 1000);
 
-describe.each(testDatabases())('intake on $name', (kind) => {
-  const t = useWebhooksTestApp(kind, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES });
+/** Both ways the route is served: through Nest's router (the default), and before it (`route: 'direct'`). */
+const ROUTES = ['nest', 'direct'] as const;
+const onEachRoute = testDatabases().flatMap((kind) => ROUTES.map((route) => ({ kind, name: kind.name, route })));
+
+describe.each(onEachRoute)('intake on $name, route $route', ({ kind, route }) => {
+  const t = useWebhooksTestApp(kind, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES, route });
 
   const post = (body: string, headers: Record<string, string>) =>
     request(t.server).post(PATH).set(headers).send(body);
@@ -246,8 +250,8 @@ describe.each(testDatabases().slice(0, 1))('a host app created without rawBody (
   });
 });
 
-describe.each(testDatabases().slice(0, 1))('a delivery whose body trickles in ($name)', (kind) => {
-  const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300 });
+describe.each(onEachRoute.filter(({ name }) => name === testDatabases()[0].name))('a delivery whose body trickles in ($name, route $route)', ({ kind, route }) => {
+  const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300, route });
 
   it('is refused 408 request_timeout once bodyTimeoutMs has passed, and the connection closed', async () => {
     const body = eventBody();
