@@ -204,7 +204,7 @@ function apiKey(name: string, key: string | null): string | null {
 
 function checkedRoute(route: unknown): 'nest' | 'direct' {
   if (route === undefined || route === 'nest' || route === 'direct') return route ?? 'nest';
-  throw new Error(`WebhooksModule: route must be 'nest' or 'direct', got "${String(route)}".`);
+  throw new Error(`WebhooksModule: route must be 'nest' or 'direct', got ${JSON.stringify(route)}.`);
 }
 
 function checkedMode(name: string, mode: unknown): OmiseMode {
