@@ -41,6 +41,8 @@ export interface WebhooksConfig {
   readonly databaseTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxPendingDeliveries: number;
+  /** Intake's own connections; 0: the host's pool. */
+  readonly intakeConnections: number;
   readonly metrics: boolean;
   readonly tracing: boolean;
   readonly lifecycleEvents: boolean;
@@ -86,6 +88,8 @@ export function resolveWebhooksConfig(
   const databaseTimeoutMs = positiveInteger('databaseTimeoutMs', options.databaseTimeoutMs ?? 5_000);
   const bodyTimeoutMs = positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000);
   const maxPendingDeliveries = positiveInteger('maxPendingDeliveries', options.maxPendingDeliveries ?? 1_000);
+  const intakeConnections = options.intakeConnections ?? 2;
+  if (!Number.isInteger(intakeConnections) || intakeConnections < 0) throw new Error('WebhooksModule: intakeConnections must be a whole number, 0 or more.');
   const dispatch = {
     enabled: options.dispatch?.enabled ?? true,
     concurrency: options.dispatch?.concurrency ?? 8,
@@ -125,6 +129,7 @@ export function resolveWebhooksConfig(
     databaseTimeoutMs,
     bodyTimeoutMs,
     maxPendingDeliveries,
+    intakeConnections,
     metrics: options.metrics ?? false,
     tracing: options.tracing ?? false,
     lifecycleEvents: options.lifecycleEvents ?? false,

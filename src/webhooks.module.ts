@@ -16,7 +16,7 @@ import { WebhookBodyReader } from './intake/webhook-body.reader';
 import { Masker } from './masking/masker';
 import { ReconcileJob } from './reconcile/reconcile-job';
 import { AdminStore } from './store/admin-store';
-import { Database } from './store/database';
+import { Database, INTAKE_DATABASE } from './store/database';
 import { DispatchStore } from './store/dispatch-store';
 import { EventStats } from './store/event-stats';
 import { IntakeStore } from './store/intake-store';
@@ -61,9 +61,15 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
       inject: [getDataSourceToken(), WebhooksConfig],
       useFactory: (dataSource: DataSource, config: WebhooksConfig) => new Database(dataSource, config.databaseTimeoutMs),
     },
+    // Intake's own connections, so handlers that hold the host's pool never delay an acknowledgement.
+    {
+      provide: INTAKE_DATABASE,
+      inject: [Database, WebhooksConfig],
+      useFactory: (db: Database, config: WebhooksConfig) => db.ownConnections(config.intakeConnections),
+    },
     {
       provide: IntakeStore,
-      inject: [Database, WebhooksConfig],
+      inject: [INTAKE_DATABASE, WebhooksConfig],
       useFactory: (db: Database, config: WebhooksConfig) => new IntakeStore(db, config.maxPendingDeliveries),
     },
     DispatchStore,

@@ -104,6 +104,13 @@ export interface WebhooksModuleOptions {
    */
   bodyTimeoutMs?: number;
   /**
+   * Connections the module opens for intake alone, beside the host's pool (default 2; 0: intake uses
+   * the host's pool). Handlers that hold transactions can take every connection of the host's pool;
+   * these keep acknowledgements from waiting behind them. PostgreSQL and MySQL/MariaDB; SQLite has no
+   * pool.
+   */
+  intakeConnections?: number;
+  /**
    * How many deliveries may wait to be written at once (default 1000). Past that, a delivery is
    * refused at once with 503 `store_overloaded` instead of queueing behind a stalled database.
    */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
+import { type Database, INTAKE_DATABASE } from '../src/store/database';
 import { eventBody, postChunked, postTogether } from './support/omise-events';
 import { testDatabases } from './support/test-databases';
 import { countStored, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -202,13 +203,15 @@ describe.each(onEachRoute)('intake on $name, route $route', ({ kind, route }) =>
   it('503 when the database is unavailable, and the event is not stored', async () => {
     const body = eventBody();
     const { id } = JSON.parse(body) as { id: string };
-    await t.dataSource.destroy();
+    // The host's connections, and intake's own (PostgreSQL, MariaDB).
+    const connections = [...new Set([t.dataSource, t.app.get<Database>(INTAKE_DATABASE).dataSource])];
+    for (const dataSource of connections) await dataSource.destroy();
     try {
       const response = await post(body, signOmiseWebhook(body, SECRET));
       expect(response.status).toBe(503);
       expect(response.body).toMatchObject({ reason: 'store_unavailable' });
     } finally {
-      await t.dataSource.initialize();
+      for (const dataSource of connections) await dataSource.initialize();
     }
     await expect(countStored(t.dataSource, id)).resolves.toBe(0);
     expect(t.emitted.ofId(id)).toEqual([]);
