@@ -44,7 +44,7 @@ describeOnDatabases(['postgres', 'mariadb'], 'intake beside handlers that hold e
   async function withApp(intakeConnections: number, test: (t: WebhooksTestApp) => Promise<void>): Promise<void> {
     const db = database.db;
     const t = await startWebhooksTestApp(
-      { ...db, options: { ...db.options, ...poolOf(kind.name, POOL_SIZE) } as typeof db.options },
+      { ...db, options: { ...db.options, ...poolOf(kind.name, POOL_SIZE) } },
       { providers: [HoldingHandler], intakeConnections, databaseTimeoutMs: 2_000, dispatch: { concurrency: POOL_SIZE, shutdownTimeoutMs: 100 } },
     );
     try {

@@ -43,7 +43,7 @@ export class Database implements OnApplicationShutdown {
    */
   async ownConnections(connections: number): Promise<Database> {
     if (this.dialect === 'sqlite' || connections === 0) return this;
-    const options = this.dataSource.options as DataSourceOptions & { extra?: Record<string, unknown> };
+    const options = this.dataSource.options;
     const pool = this.dialect === 'postgres' ? { max: connections } : { connectionLimit: connections };
     const own = new DataSource({
       ...options,
