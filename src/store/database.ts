@@ -44,13 +44,15 @@ export class Database implements OnApplicationShutdown {
   async ownConnections(connections: number): Promise<Database> {
     if (this.dialect === 'sqlite' || connections === 0) return this;
     const options = this.dataSource.options;
+    // Every driver that has a pool takes `extra` (node-postgres's and mysql2's pool options).
+    const extra = (options as { extra?: Record<string, unknown> }).extra;
     const pool = this.dialect === 'postgres' ? { max: connections } : { connectionLimit: connections };
     const own = new DataSource({
       ...options,
       name: 'omise-webhooks-intake',
       poolSize: connections,
       // The pool's own size wins over what the host's `extra` says for its pool.
-      extra: { ...options.extra, ...pool },
+      extra: { ...extra, ...pool },
       // Plain SQL only: nothing of the host's schema, logging or caching.
       entities: [],
       subscribers: [],
