@@ -18,6 +18,10 @@ export type TargetName =
   | 'pipeline'
   /** The demo app with OMISE_WEBHOOK_DISPATCH=off: the module's intake alone. */
   | 'intake'
+  /** The same, the route served before Express and Nest (OMISE_WEBHOOK_ROUTE=direct). */
+  | 'direct'
+  /** The demo app with its handlers, tuned: the direct route, 16 events at once on a pool of 20. */
+  | 'tuned'
   /** The demo app, its domain handlers running in the same process. */
   | 'app'
   /** The demo's split deployment: a web instance with dispatch off and the demo's worker process. */

@@ -21,7 +21,11 @@ export const omiseConfig = registerAs('omise', () => ({
   maxBodyBytes: optionalInt('OMISE_WEBHOOK_MAX_BODY_BYTES'),
   verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),
   omiseApi: { secretKey: process.env.OMISE_SECRET_KEY, baseUrl: process.env.OMISE_API_BASE_URL || undefined },
-  dispatch: { enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH), sweepIntervalMs: optionalInt('OMISE_WEBHOOK_SWEEP_MS') },
+  dispatch: {
+    enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH),
+    sweepIntervalMs: optionalInt('OMISE_WEBHOOK_SWEEP_MS'),
+    concurrency: optionalInt('OMISE_WEBHOOK_CONCURRENCY'),
+  },
   // /metrics shows the module's metrics; spans are no-ops until an OpenTelemetry SDK is registered
   // (none is in the demo); OpsModule's listener shows the alert on a dead event.
   metrics: true,
