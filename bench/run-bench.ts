@@ -56,7 +56,7 @@ import { LoadGenerator, type LoadJob } from './support/generator';
 import type { StormRun } from './support/load';
 import type { HeapSample } from './support/loop-probe';
 import { OmiseEventFactory } from './support/omise-events';
-import { backlogWorkedOff, Bench, type Backlog, type Ceiling, type Target, type TargetName } from './support/phases';
+import { backlogWorkedOff, Bench, type Backlog, type Ceiling, type Target, type TargetName, TUNED } from './support/phases';
 import { freePort, killAllOnExit, logTail, memoryOf, ask, startServer, stopAll, stopServer, waitUntilListening } from './support/processes';
 import { profileShares } from './support/profile';
 import { buildReport, TARGETS, type MemoryPhase, type MemoryStretch, type Phases, type ReportInput } from './support/report';
@@ -177,7 +177,7 @@ const SPECS: Record<TargetName, TargetSpec> = {
   direct: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off', OMISE_WEBHOOK_ROUTE: 'direct' }, table: 'omise_webhook_events', backlog: 'none' },
   tuned: {
     entry: 'app',
-    env: { OMISE_WEBHOOK_ROUTE: 'direct', OMISE_WEBHOOK_CONCURRENCY: '16', DATABASE_POOL_SIZE: '20' },
+    env: { OMISE_WEBHOOK_ROUTE: 'direct', OMISE_WEBHOOK_CONCURRENCY: String(TUNED.concurrency), DATABASE_POOL_SIZE: String(TUNED.poolSize) },
     table: 'omise_webhook_events',
     backlog: 'dispatch',
   },
