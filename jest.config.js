@@ -6,7 +6,7 @@ const databases = (process.env.TEST_DATABASES || 'sqlite').split(',').map((name)
  */
 const serverOnly = databases.some((name) => name === 'postgres' || name === 'mariadb')
   ? []
-  : ['<rootDir>/test/tcp-proxy.e2e-spec.ts', '<rootDir>/test/faults.e2e-spec.ts', '<rootDir>/test/deadlock.e2e-spec.ts'];
+  : ['<rootDir>/test/tcp-proxy.e2e-spec.ts', '<rootDir>/test/faults.e2e-spec.ts', '<rootDir>/test/deadlock.e2e-spec.ts', '<rootDir>/test/intake-isolation.e2e-spec.ts'];
 
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -13,7 +13,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OMISE_WEBHOOK_MIGRATIONS, OnOmiseEvent, WebhooksModule, type OmiseEventOf } from 'omise-nest-webhooks';
+import { OMISE_WEBHOOK_MIGRATIONS, OnOmiseEvent, parseOmiseMode, WebhooksModule, type OmiseEventOf } from 'omise-nest-webhooks';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 const HOLD_SECONDS = Number(process.env.BENCH_HANDLER_HOLD_MS ?? 20) / 1000;
@@ -53,7 +53,7 @@ class HeldTransactionListener {
       migrations: [...OMISE_WEBHOOK_MIGRATIONS, CreateHeldTransactions1800000000000],
       migrationsRun: true,
     }),
-    WebhooksModule.forRoot({ secrets: process.env.OMISE_WEBHOOK_SECRET ?? '' }),
+    WebhooksModule.forRoot({ secrets: process.env.OMISE_WEBHOOK_SECRET ?? '', mode: parseOmiseMode(process.env.OMISE_WEBHOOK_MODE) }),
   ],
   providers: [HeldTransactionListener],
 })

@@ -56,7 +56,7 @@ import { LoadGenerator, type LoadJob } from './support/generator';
 import type { StormRun } from './support/load';
 import type { HeapSample } from './support/loop-probe';
 import { OmiseEventFactory } from './support/omise-events';
-import { backlogWorkedOff, Bench, type Backlog, type Ceiling, type Target, type TargetName } from './support/phases';
+import { backlogWorkedOff, Bench, type Backlog, type Ceiling, type Target, type TargetName, TUNED } from './support/phases';
 import { freePort, killAllOnExit, logTail, memoryOf, ask, startServer, stopAll, stopServer, waitUntilListening } from './support/processes';
 import { profileShares } from './support/profile';
 import { buildReport, TARGETS, type MemoryPhase, type MemoryStretch, type Phases, type ReportInput } from './support/report';
@@ -86,16 +86,18 @@ const BACKLOG_MAX_SEC = 60;
 const WEBHOOK_PATH = '/webhooks/omise'; // the module's default; the bare servers answer on any path
 
 /** Who runs in which kind of phase, in this order in round 1, rotated after; the pairs compared are neighbours. */
-const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'nest', 'express', 'app', 'pipeline', 'split', 'limited', 'history'];
-const STEADY_ORDER: TargetName[] = ['bare', 'intake', 'app', 'unheld', 'held'];
-const BAD_SIGNATURE_ORDER: TargetName[] = ['bare', 'intake', 'nest', 'express'];
-/** The module's supported intake paths (a Fastify host or an opt-in route would be added here). */
-const INTAKE_PATHS: TargetName[] = ['intake'];
+const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'nest', 'express', 'app', 'pipeline', 'tuned', 'split', 'limited', 'history'];
+const STEADY_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'app', 'unheld', 'held'];
+const BAD_SIGNATURE_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'nest', 'express'];
+/** The module's supported intake paths: through Nest's router (the default), and the direct route. */
+const INTAKE_PATHS: TargetName[] = ['intake', 'direct'];
 
 const LABELS: Record<TargetName, string> = {
   bare: 'bare receiver',
   pipeline: 'bare pipeline',
   intake: 'app, dispatch off',
+  direct: 'app, dispatch off, direct route',
+  tuned: 'app, handlers, tuned',
   app: 'app, handlers',
   split: 'split web + worker',
   history: `app, ${HISTORY_ROWS / 1e6}M stored`,
@@ -172,6 +174,13 @@ const SPECS: Record<TargetName, TargetSpec> = {
   bare: { entry: 'bare', table: 'baseline_events', backlog: 'none' },
   pipeline: { entry: 'bare', env: { BARE_WORKER: 'on' }, table: 'baseline_events', backlog: 'bare-worker' },
   intake: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off' }, table: 'omise_webhook_events', backlog: 'none' },
+  direct: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off', OMISE_WEBHOOK_ROUTE: 'direct' }, table: 'omise_webhook_events', backlog: 'none' },
+  tuned: {
+    entry: 'app',
+    env: { OMISE_WEBHOOK_ROUTE: 'direct', OMISE_WEBHOOK_CONCURRENCY: String(TUNED.concurrency), DATABASE_POOL_SIZE: String(TUNED.poolSize) },
+    table: 'omise_webhook_events',
+    backlog: 'dispatch',
+  },
   app: { entry: 'app', table: 'omise_webhook_events', backlog: 'dispatch' },
   split: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off' }, worker: true, table: 'omise_webhook_events', backlog: 'dispatch' },
   history: { entry: 'app', table: 'omise_webhook_events', backlog: 'dispatch' },
@@ -253,7 +262,8 @@ async function main(): Promise<void> {
   const factory = new OmiseEventFactory(root, secret, runTag);
   const logDir = mkdtempSync(join(tmpdir(), 'omise-bench-'));
   const generator = LoadGenerator.start(entry('bench/support/generator.js'), { root, secret, runTag });
-  const baseEnv = { OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production' };
+  // The bench's events are test-mode ones (`evnt_test_…`): production requires saying both modes run.
+  const baseEnv = { OMISE_WEBHOOK_SECRET: secret, NODE_ENV: 'production', OMISE_WEBHOOK_MODE: 'any' };
   // --expose-gc only makes gc() callable: the probe collects before a heap sample, between phases.
   const probeArgs = ['--expose-gc', '--require', probe];
   progress(`server logs in ${logDir}; load generator pid ${generator.pid}`);

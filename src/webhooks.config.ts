@@ -34,11 +34,15 @@ export interface WebhooksConfig {
   readonly mode: OmiseMode;
   /** Whether `mode` was left to its development default (`any`): the module says so at boot. */
   readonly modeDefaulted: boolean;
+  /** How the webhook route is served: through Nest's router, or before it. */
+  readonly route: 'nest' | 'direct';
   readonly toleranceSeconds: number;
   readonly maxBodyBytes: number;
   readonly databaseTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxPendingDeliveries: number;
+  /** Intake's own connections; 0: the host's pool. */
+  readonly intakeConnections: number;
   readonly metrics: boolean;
   readonly tracing: boolean;
   readonly lifecycleEvents: boolean;
@@ -84,6 +88,8 @@ export function resolveWebhooksConfig(
   const databaseTimeoutMs = positiveInteger('databaseTimeoutMs', options.databaseTimeoutMs ?? 5_000);
   const bodyTimeoutMs = positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000);
   const maxPendingDeliveries = positiveInteger('maxPendingDeliveries', options.maxPendingDeliveries ?? 1_000);
+  const intakeConnections = options.intakeConnections ?? 2;
+  if (!Number.isInteger(intakeConnections) || intakeConnections < 0) throw new Error('WebhooksModule: intakeConnections must be a whole number, 0 or more.');
   const dispatch = {
     enabled: options.dispatch?.enabled ?? true,
     concurrency: options.dispatch?.concurrency ?? 8,
@@ -117,11 +123,13 @@ export function resolveWebhooksConfig(
     accounts,
     mode,
     modeDefaulted: options.mode === undefined,
+    route: checkedRoute(options.route),
     toleranceSeconds,
     maxBodyBytes,
     databaseTimeoutMs,
     bodyTimeoutMs,
     maxPendingDeliveries,
+    intakeConnections,
     metrics: options.metrics ?? false,
     tracing: options.tracing ?? false,
     lifecycleEvents: options.lifecycleEvents ?? false,
@@ -197,6 +205,11 @@ function decodedSecrets(name: string, given: string | readonly string[]): Buffer
 function apiKey(name: string, key: string | null): string | null {
   if (key?.startsWith('pkey_')) throw new Error(`WebhooksModule: ${name} must be the secret API key (skey_…), not the public key (pkey_…).`);
   return key;
+}
+
+function checkedRoute(route: unknown): 'nest' | 'direct' {
+  if (route === undefined || route === 'nest' || route === 'direct') return route ?? 'nest';
+  throw new Error(`WebhooksModule: route must be 'nest' or 'direct', got ${JSON.stringify(route)}.`);
 }
 
 function checkedMode(name: string, mode: unknown): OmiseMode {

@@ -6,6 +6,8 @@ import { WebhooksAdmin } from './admin/webhooks-admin.service';
 import { DispatchWorker } from './dispatch/dispatch-worker';
 import { HandlerRegistry } from './dispatch/handler-registry';
 import { WebhooksHealthIndicator } from './health/webhooks-health.indicator';
+import { Acknowledger } from './intake/acknowledger';
+import { DirectRoute } from './intake/direct-route';
 import { EventConfirmation } from './intake/event-confirmation';
 import { FastifyBodyReader } from './intake/fastify-body.reader';
 import { IdempotencyInterceptor } from './intake/idempotency.interceptor';
@@ -15,7 +17,7 @@ import { WebhookBodyReader } from './intake/webhook-body.reader';
 import { Masker } from './masking/masker';
 import { ReconcileJob } from './reconcile/reconcile-job';
 import { AdminStore } from './store/admin-store';
-import { Database } from './store/database';
+import { Database, INTAKE_DATABASE } from './store/database';
 import { DispatchStore } from './store/dispatch-store';
 import { EventStats } from './store/event-stats';
 import { IntakeStore } from './store/intake-store';
@@ -60,9 +62,15 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
       inject: [getDataSourceToken(), WebhooksConfig],
       useFactory: (dataSource: DataSource, config: WebhooksConfig) => new Database(dataSource, config.databaseTimeoutMs),
     },
+    // Intake's own connections, so handlers that hold the host's pool never delay an acknowledgement.
+    {
+      provide: INTAKE_DATABASE,
+      inject: [Database, WebhooksConfig],
+      useFactory: (db: Database, config: WebhooksConfig) => db.ownConnections(config.intakeConnections),
+    },
     {
       provide: IntakeStore,
-      inject: [Database, WebhooksConfig],
+      inject: [INTAKE_DATABASE, WebhooksConfig],
       useFactory: (db: Database, config: WebhooksConfig) => new IntakeStore(db, config.maxPendingDeliveries),
     },
     DispatchStore,
@@ -75,7 +83,9 @@ import { OMISE_WEBHOOK_ENTITIES } from './webhooks.schema';
     DeliveryVerifier,
     RefusalResponder,
     EventConfirmation,
+    Acknowledger,
     IdempotencyInterceptor,
+    DirectRoute,
     // Dispatch.
     HandlerRegistry,
     DispatchWorker,

@@ -74,6 +74,14 @@ export interface WebhooksModuleOptions {
   mode?: OmiseMode;
   /** Several Omise accounts, each at `<path>/<name>` with its own secrets, mode and secret key. */
   accounts?: readonly OmiseAccountOptions[];
+  /**
+   * How the webhook route is served. `nest` (default): through Nest's router, so the host's global
+   * guards, interceptors, pipes and filters run around it as on any route. `direct`: answered before
+   * Express and Nest see the request (on Express hosts): the same checks, answers and storage, at a
+   * fraction of the cost per delivery, but none of the host's middleware, guards, interceptors or
+   * filters runs on that route.
+   */
+  route?: 'nest' | 'direct';
   /** How far `Omise-Signature-Timestamp` may be from now, in either direction. Default 300. */
   toleranceSeconds?: number;
   /**
@@ -95,6 +103,13 @@ export interface WebhooksModuleOptions {
    * connection for the HTTP server's minutes-long default.
    */
   bodyTimeoutMs?: number;
+  /**
+   * Connections the module opens for intake alone, beside the host's pool (default 2; 0: intake uses
+   * the host's pool). Handlers that hold transactions can take every connection of the host's pool;
+   * these keep acknowledgements from waiting behind them. PostgreSQL and MySQL/MariaDB; SQLite has no
+   * pool.
+   */
+  intakeConnections?: number;
   /**
    * How many deliveries may wait to be written at once (default 1000). Past that, a delivery is
    * refused at once with 503 `store_overloaded` instead of queueing behind a stalled database.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { isOmiseWebhookRoute, WebhooksAdmin, WebhooksAdminModule } from 'omise-nest-webhooks';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
-import { expectRefusal, MALFORMED_HEADERS, NOT_AN_EVENT, postHalfBody, signedWith, STALE_TIMESTAMPS, UNSUPPORTED_MEDIA } from './support/intake-cases';
+import { expectRefusal, MALFORMED_HEADERS, NOT_AN_EVENT, postHalfBody, signedWith, STALE_TIMESTAMPS, UNSUPPORTED_MEDIA, withDatabaseDown } from './support/intake-cases';
 import { eventBody, postChunked } from './support/omise-events';
 import { describeOnDatabases, testDatabases } from './support/test-databases';
 import { countStored, EmittedEvents, SECOND_SECRET, SECRET, startWebhooksTestApp, useTestDatabase, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -157,15 +157,10 @@ describeOnDatabases(['sqlite', 'postgres', 'mariadb'], 'a Fastify host on $name'
   it('503 with Retry-After when the database is unavailable, and the event is not stored', async () => {
     const body = eventBody();
     const id = idOf(body);
-    await t.dataSource.destroy();
-    try {
-      const response = await post(body, signOmiseWebhook(body, SECRET));
-      expect(response.status).toBe(503);
-      expect(response.headers['retry-after']).toBe('5');
-      expect(response.body).toMatchObject({ statusCode: 503, reason: 'store_unavailable' });
-    } finally {
-      await t.dataSource.initialize();
-    }
+    const response = await withDatabaseDown(t.app, t.dataSource, () => post(body, signOmiseWebhook(body, SECRET)));
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.body).toMatchObject({ statusCode: 503, reason: 'store_unavailable' });
     await expect(countStored(t.dataSource, id)).resolves.toBe(0);
   });
 

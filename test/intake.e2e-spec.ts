@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { postOmiseEvent, signOmiseWebhook } from 'omise-nest-webhooks/testing';
-import { expectRefusal, MALFORMED_HEADERS, NOT_AN_EVENT, postHalfBody, signedWith, STALE_TIMESTAMPS, UNSUPPORTED_MEDIA } from './support/intake-cases';
+import { expectRefusal, MALFORMED_HEADERS, NOT_AN_EVENT, postHalfBody, signedWith, STALE_TIMESTAMPS, UNSUPPORTED_MEDIA, withDatabaseDown } from './support/intake-cases';
 import { eventBody, postChunked, postTogether } from './support/omise-events';
 import { testDatabases } from './support/test-databases';
 import { countStored, SECOND_SECRET, SECRET, useWebhooksTestApp } from './support/webhooks-test-app';
@@ -14,8 +14,12 @@ const MAX_BODY_BYTES = 60 * 1024;
 const FIXTURE = readFileSync(join(__dirname, 'fixtures/omise/event/omise-ruby__test_fixtures_api.omise.co_events_evnt_test_52cin5n9bb6lytxduh9-get.json'), 'utf8');
 const now = () => Math.floor(Date.now() / 1000);
 
-describe.each(testDatabases())('intake on $name', (kind) => {
-  const t = useWebhooksTestApp(kind, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES });
+/** Both ways the route is served: through Nest's router (the default), and before it (`route: 'direct'`). */
+const ROUTES = ['nest', 'direct'] as const;
+const onEachRoute = testDatabases().flatMap((kind) => ROUTES.map((route) => ({ kind, name: kind.name, route })));
+
+describe.each(onEachRoute)('intake on $name, route $route', ({ kind, route }) => {
+  const t = useWebhooksTestApp(kind, { secrets: [SECRET, SECOND_SECRET], maxBodyBytes: MAX_BODY_BYTES, route });
 
   const post = (body: string, headers: Record<string, string>) =>
     request(t.server).post(PATH).set(headers).send(body);
@@ -161,14 +165,9 @@ describe.each(testDatabases())('intake on $name', (kind) => {
   it('503 when the database is unavailable, and the event is not stored', async () => {
     const body = eventBody();
     const { id } = JSON.parse(body) as { id: string };
-    await t.dataSource.destroy();
-    try {
-      const response = await post(body, signOmiseWebhook(body, SECRET));
-      expect(response.status).toBe(503);
-      expect(response.body).toMatchObject({ reason: 'store_unavailable' });
-    } finally {
-      await t.dataSource.initialize();
-    }
+    const response = await withDatabaseDown(t.app, t.dataSource, () => post(body, signOmiseWebhook(body, SECRET)));
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ reason: 'store_unavailable' });
     await expect(countStored(t.dataSource, id)).resolves.toBe(0);
     expect(t.emitted.ofId(id)).toEqual([]);
   });
@@ -209,8 +208,8 @@ describe.each(testDatabases().slice(0, 1))('a host app created without rawBody (
   });
 });
 
-describe.each(testDatabases().slice(0, 1))('a delivery whose body trickles in ($name)', (kind) => {
-  const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300 });
+describe.each(onEachRoute.filter(({ name }) => name === testDatabases()[0].name))('a delivery whose body trickles in ($name, route $route)', ({ kind, route }) => {
+  const t = useWebhooksTestApp(kind, { bodyTimeoutMs: 300, route });
 
   it('is refused 408 request_timeout once bodyTimeoutMs has passed, and the connection closed', async () => {
     // Half the body, then nothing: the answer comes from the module's deadline, not from the client.

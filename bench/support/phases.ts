@@ -11,6 +11,12 @@ import type { LoadRun } from './load';
 import type { LoopDelay } from './loop-probe';
 import { ask, cpuSecondsOf, machineBusySeconds, memoryOf, postgresCpuBetween, postgresCpuByPid, type Server } from './processes';
 
+/**
+ * The tuned app's settings: as many events at once as its handlers can keep busy on a 2-core box
+ * with PostgreSQL beside it, and a pool that leaves room for claims and outcome writes beside them.
+ */
+export const TUNED = { concurrency: 24, poolSize: 30 } as const;
+
 export type TargetName =
   /** node:http + pg, one INSERT before the 200 (baseline-receiver.ts). */
   | 'bare'
@@ -18,6 +24,10 @@ export type TargetName =
   | 'pipeline'
   /** The demo app with OMISE_WEBHOOK_DISPATCH=off: the module's intake alone. */
   | 'intake'
+  /** The same, the route served before Express and Nest (OMISE_WEBHOOK_ROUTE=direct). */
+  | 'direct'
+  /** The demo app with its handlers, tuned ({@link TUNED}): the direct route, more events at once on a bigger pool. */
+  | 'tuned'
   /** The demo app, its domain handlers running in the same process. */
   | 'app'
   /** The demo's split deployment: a web instance with dispatch off and the demo's worker process. */

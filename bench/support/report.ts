@@ -6,7 +6,7 @@
  */
 import type { LoadRun, PacedRun, StormRun } from './load';
 import type { HeapSample } from './loop-probe';
-import type { Ceiling, PhaseRecord, TargetName } from './phases';
+import { type Ceiling, type PhaseRecord, type TargetName, TUNED } from './phases';
 import type { ProfileShare } from './profile';
 
 /** The issue's targets. Reported, never enforced: a miss does not fail the run. */
@@ -160,6 +160,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
     (r) => r >= TARGETS.fastestOverBareMin,
   );
   fastestRow.met = fastestRow.met === true && med(intake, fastest, stored) > med(intake, 'express', stored);
+  const fastestRejecting = [...input.intakePaths].sort((a, b) => med(badSignature, b, rejections) - med(badSignature, a, rejections))[0];
 
   const heldRow = judged(
     `intake p99 at ${rate}, handler holding a ${settings.holdMs} ms transaction ÷ same handler without the hold (ms)`,
@@ -194,13 +195,22 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
       `≥ ${TARGETS.handledOverPipelineMin}×`,
       (r) => r >= TARGETS.handledOverPipelineMin,
     ),
+    judged(
+      `app with handlers, tuned (direct route, ${TUNED.concurrency} at once, pool of ${TUNED.poolSize}) ÷ bare pipeline, events handled/s`,
+      intake,
+      'tuned',
+      'pipeline',
+      handled,
+      `≥ ${TARGETS.handledOverPipelineMin}×`,
+      (r) => r >= TARGETS.handledOverPipelineMin,
+    ),
     judged(`p99 at ${rate} ÷ bare receiver, dispatch off (ms)`, steady, 'intake', 'bare', p99, `≤ ${TARGETS.p99IntakeOverBareMax}×`, (r) => r <= TARGETS.p99IntakeOverBareMax, 1),
     judged(`p99 at ${rate} ÷ bare receiver, with handlers (ms)`, steady, 'app', 'bare', p99, `≤ ${TARGETS.p99HandlersOverBareMax}×`, (r) => r <= TARGETS.p99HandlersOverBareMax, 1),
     heldRow,
     judged(
-      'bad signatures refused/s ÷ bare receiver (dispatch off)',
+      `bad signatures refused/s, fastest supported path (${labels[fastestRejecting]}) ÷ bare receiver`,
       badSignature,
-      'intake',
+      fastestRejecting,
       'bare',
       rejections,
       `≥ ${TARGETS.badSignatureOverBareMin}×`,
@@ -241,6 +251,9 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
       met: undefined,
     },
     judged('hand-written Nest controller ÷ bare receiver, max 2xx/s', intake, 'nest', 'bare', stored, 'peer', undefined),
+    judged('intake, direct route ÷ hand-written Nest controller, max 2xx/s', intake, 'direct', 'nest', stored, 'reported', undefined),
+    judged(`p99 at ${rate} ÷ bare receiver, direct route (ms)`, steady, 'direct', 'bare', p99, 'reported', undefined, 1),
+    judged('bad signatures refused/s, default route ÷ bare receiver', badSignature, 'intake', 'bare', rejections, 'reported', undefined),
     judged('bad signatures refused/s, Express recipe ÷ bare receiver', badSignature, 'express', 'bare', rejections, 'peer', undefined),
     judged('bad signatures refused/s, Nest controller ÷ bare receiver', badSignature, 'nest', 'bare', rejections, 'peer', undefined),
     judged('split deployment (web + worker process) ÷ app in one process, events handled/s end to end', intake, 'split', 'app', handled, 'reported', undefined),

@@ -22,6 +22,8 @@ export function databaseOptionsFromUrl(url: string | undefined): DataSourceOptio
       // deadline, which closes the connection) ever notices. The server ends statements and idle
       // transactions that run away.
       connectTimeoutMS: 3_000,
+      // DATABASE_POOL_SIZE: connections of the app's pool (node-postgres' default, 10, when unset).
+      poolSize: poolSize(),
       extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
     };
   }
@@ -36,10 +38,18 @@ export function databaseOptionsFromUrl(url: string | undefined): DataSourceOptio
       charset: 'utf8mb4_bin',
       // As for PostgreSQL: bounded connects, keepalive on idle pooled connections.
       connectTimeout: 3_000,
+      poolSize: poolSize(),
       extra: { enableKeepAlive: true, keepAliveInitialDelay: 10_000 },
     };
   }
   throw new Error(
     `DATABASE_URL must start with postgres://, mysql://, mariadb:// or sqlite: (or be unset for ${DEFAULT_SQLITE_PATH}).`,
   );
+}
+
+function poolSize(): number | undefined {
+  const raw = process.env.DATABASE_POOL_SIZE;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[1-9][0-9]*$/.test(raw)) throw new Error(`DATABASE_POOL_SIZE must be a whole number ≥ 1, got "${raw}".`);
+  return Number(raw);
 }

@@ -16,11 +16,16 @@ export const omiseConfig = registerAs('omise', () => ({
   secrets: webhookSecrets(process.env.OMISE_WEBHOOK_SECRET, process.env.NODE_ENV),
   // Unset: the module's default (both modes, with a warning; production refuses to boot without it).
   mode: parseOmiseMode(process.env.OMISE_WEBHOOK_MODE),
+  route: webhookRoute(process.env.OMISE_WEBHOOK_ROUTE),
   toleranceSeconds: optionalInt('OMISE_WEBHOOK_TOLERANCE_SECONDS'),
   maxBodyBytes: optionalInt('OMISE_WEBHOOK_MAX_BODY_BYTES'),
   verify: verifyMode(process.env.OMISE_WEBHOOK_VERIFY),
   omiseApi: { secretKey: process.env.OMISE_SECRET_KEY, baseUrl: process.env.OMISE_API_BASE_URL || undefined },
-  dispatch: { enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH), sweepIntervalMs: optionalInt('OMISE_WEBHOOK_SWEEP_MS') },
+  dispatch: {
+    enabled: dispatchEnabled(process.env.OMISE_WEBHOOK_DISPATCH),
+    sweepIntervalMs: optionalInt('OMISE_WEBHOOK_SWEEP_MS'),
+    concurrency: optionalInt('OMISE_WEBHOOK_CONCURRENCY'),
+  },
   // /metrics shows the module's metrics; spans are no-ops until an OpenTelemetry SDK is registered
   // (none is in the demo); OpsModule's listener shows the alert on a dead event.
   metrics: true,
@@ -33,6 +38,13 @@ function dispatchEnabled(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'on') return true;
   if (value === 'off') return false;
   throw new Error(`OMISE_WEBHOOK_DISPATCH must be "on" or "off", got "${value}".`);
+}
+
+/** `nest` (default): the route through Nest's router; `direct`: served before it (see the README's Benchmark). */
+function webhookRoute(value: string | undefined): 'nest' | 'direct' {
+  if (value === undefined || value === '' || value === 'nest') return 'nest';
+  if (value === 'direct') return value;
+  throw new Error(`OMISE_WEBHOOK_ROUTE must be "nest" or "direct", got "${value}".`);
 }
 
 function verifyMode(value: string | undefined): 'signature' | 'signature+fetch' {

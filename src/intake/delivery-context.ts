@@ -11,8 +11,15 @@ export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknow
  * this one typed place (the parts between are Nest's guard, pipe and interceptor, which share only
  * the request).
  */
+/**
+ * Where a request keeps its context: a property under a symbol of this module's own, which nothing
+ * else can name (a WeakMap would cost the collector an ephemeron per request).
+ */
+const CONTEXT = Symbol('omise-webhooks delivery');
+
+type WithContext = IncomingMessage & { [CONTEXT]?: DeliveryContext };
+
 export class DeliveryContext {
-  private static readonly byRequest = new WeakMap<IncomingMessage, DeliveryContext>();
 
   /** Its metrics and span, from the first byte (undefined when both are off). */
   trace?: IntakeTrace;
@@ -23,12 +30,6 @@ export class DeliveryContext {
 
   /** The delivery's context, one per Node request whichever platform's request wraps it. */
   static of(request: PlatformRequest): DeliveryContext {
-    const message = nodeRequestOf(request);
-    let context = DeliveryContext.byRequest.get(message);
-    if (!context) {
-      context = new DeliveryContext();
-      DeliveryContext.byRequest.set(message, context);
-    }
-    return context;
+    return ((nodeRequestOf(request) as WithContext)[CONTEXT] ??= new DeliveryContext());
   }
 }

@@ -1,63 +1,25 @@
-import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { mergeMap, type Observable } from 'rxjs';
-import { RateLimitedLog } from '../common/rate-limited-log';
 import type { ReceivedDelivery } from '../events/omise-event';
-import { modeOf } from '../events/omise-mode';
-import { type IntakeOutcome, IntakeStore } from '../store/intake-store';
-import { WebhooksTelemetry } from '../telemetry/telemetry';
-import { modeMismatch, type ResolvedAccount } from '../webhooks.config';
+import type { ResolvedAccount } from '../webhooks.config';
+import { Acknowledger } from './acknowledger';
 import { DeliveryContext } from './delivery-context';
-import { storeRefusal } from './intake-refusal';
 import type { WebhookAck } from './intake.types';
-import { LOG_INTERVAL_MS } from './refusal-responder';
 
 /**
- * Idempotency: stores the delivery the endpoint returns, keyed by its event id and account, and
- * answers 200 only once the row is committed. The first delivery of an event is `stored` (and the
- * store wakes the worker); every later one is answered as a duplicate and changes nothing. A
- * database that cannot store it gets 503, so Omise delivers it again later.
- *
- * An event of the other mode than its account's endpoint (a test-mode event at a live endpoint) is
- * stored `ignored` with the reason and acknowledged, so Omise stops retrying; it is never dispatched.
+ * Idempotency on Nest's route: stores the delivery the endpoint returns, keyed by its event id and
+ * account, and answers 200 only once the row is committed, a redelivery as a duplicate (see
+ * {@link Acknowledger}).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor<ReceivedDelivery, WebhookAck> {
-  private readonly logger = new Logger('OmiseWebhooks');
-  private readonly lines = new RateLimitedLog(LOG_INTERVAL_MS);
-
-  constructor(
-    private readonly store: IntakeStore,
-    private readonly telemetry: WebhooksTelemetry,
-  ) {}
+  constructor(private readonly acknowledger: Acknowledger) {}
 
   intercept(context: ExecutionContext, next: CallHandler<ReceivedDelivery>): Observable<WebhookAck> {
     const delivery = DeliveryContext.of(context.switchToHttp().getRequest<IncomingMessage>());
-    const { trace } = delivery;
     // The guard found it: a request for no account of this app never gets past the guard.
     const account = delivery.account as ResolvedAccount;
-    return next.handle().pipe(
-      mergeMap(async ({ event, bodyText }): Promise<WebhookAck> => {
-        this.telemetry.intakeEvent(trace, event, account.name);
-        const ignoredBecause = modeMismatch(account.mode, modeOf(event), account.name) ?? undefined;
-        const options = { account: account.name, traceParent: this.telemetry.traceParentOf(trace), ignoredBecause };
-        const outcome = await this.telemetry.step(trace, 'store', () => this.stored(event, bodyText, options));
-        if (ignoredBecause === undefined) {
-          this.telemetry.intakeAnswered(trace, outcome, account.name);
-          return { received: true, id: event.id, duplicate: outcome === 'duplicate' };
-        }
-        this.telemetry.intakeAnswered(trace, 'ignored', account.name);
-        this.lines.line(`mode ${account.name}`, (more) => this.logger.warn(`${ignoredBecause}${more}`));
-        return { received: true, id: event.id, duplicate: outcome === 'duplicate', ignored: ignoredBecause };
-      }),
-    );
-  }
-
-  private async stored(event: ReceivedDelivery['event'], bodyText: string, options: Parameters<IntakeStore['store']>[2]): Promise<IntakeOutcome> {
-    try {
-      return await this.store.store(event, bodyText, options);
-    } catch (error) {
-      throw storeRefusal(error);
-    }
+    return next.handle().pipe(mergeMap((received) => this.acknowledger.acknowledge(received, account, delivery.trace)));
   }
 }

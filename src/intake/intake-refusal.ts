@@ -84,8 +84,19 @@ const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   timestamp_in_future: 'Omise-Signature-Timestamp is further in the future than the allowed tolerance; check the clock.',
 };
 
+/**
+ * One refusal per reason, made once: a forged request's refusal carries nothing of the request, so
+ * a flood of forgeries allocates nothing for them.
+ */
+const SIGNATURE_REFUSALS = new Map<SignatureFailure, IntakeRefusal>();
+
 export function signatureRefusal(failure: SignatureFailure): IntakeRefusal {
-  return new IntakeRefusal(failure, SIGNATURE_MESSAGES[failure]);
+  let refusal = SIGNATURE_REFUSALS.get(failure);
+  if (!refusal) {
+    refusal = new IntakeRefusal(failure, SIGNATURE_MESSAGES[failure]);
+    SIGNATURE_REFUSALS.set(failure, refusal);
+  }
+  return refusal;
 }
 
 /** The delivery's event and text, or a 400 refusal with the parser's details for a body that is not an event. */

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { WebhooksTelemetry } from '../telemetry/telemetry';
 import { WebhooksConfig } from '../webhooks.config';
 import { DeliveryContext, type RawBodyRequest } from './delivery-context';
 import { IntakeRefusal, tooLarge, unknownAccount } from './intake-refusal';
+import { DirectRoute } from './direct-route';
 import { DeliveryVerifier } from './omise-signature.guard';
 import { nodeRequestOf, nodeResponseOf, type PlatformRequest, type PlatformResponse } from './platform';
 import { RefusalResponder } from './refusal-responder';
@@ -32,13 +33,13 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
     private readonly refusals: RefusalResponder,
     private readonly telemetry: WebhooksTelemetry,
     private readonly verifier: DeliveryVerifier,
+    private readonly direct: DirectRoute,
   ) {}
 
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
-    // An application context without HTTP (a worker-only process) receives no webhooks; on Fastify,
-    // FastifyBodyReader hooks this reader in.
-    if (!adapter || adapter.getType() === 'fastify') return;
+    // An application context without HTTP (a worker-only process) receives no webhooks.
+    if (!adapter) return;
     const express = adapter.getType() === 'express' ? adapter.getInstance<ExpressLike>() : undefined;
     const read = (req: RawBodyRequest, res: ServerResponse, next: () => void) =>
       this.read(req, res, (body) => {
@@ -48,6 +49,17 @@ export class WebhookBodyReader implements OnApplicationBootstrap {
         req.body = undefined;
         next();
       });
+    if (this.config.route === 'direct') {
+      // Nest mapped the route with the host's global prefix: that full path is what is served.
+      const fullPath = express && postRoutePath(express, this.config.path);
+      if (fullPath !== undefined) {
+        this.direct.install(adapter.getHttpServer() as Server, fullPath, read);
+        return;
+      }
+      this.logger.warn(`route: 'direct' needs an Express host (this one is ${adapter.getType()}): the route is served through Nest.`);
+    }
+    // On Fastify, FastifyBodyReader runs this reader from Fastify's hooks.
+    if (adapter.getType() === 'fastify') return;
     // The endpoint at `path`, and the accounts' at `<path>/<name>`.
     const mounted = express !== undefined && mountFirst(express, this.config.path, read) && mountFirst(express, `${this.config.path}/:account`, read);
     if (!mounted) {
@@ -125,17 +137,23 @@ interface RouterLayer {
   route?: { path?: unknown; methods?: Record<string, boolean> };
 }
 
-/** Mounts `handler` for POST on the route's full path (the webhook's, an admin replay's), first in the router. False if it cannot. */
-export function mountFirst(app: ExpressLike, webhookPath: string, handler: Parameters<ExpressLike['post']>[1]): boolean {
+/** The full path (global prefix included) of the POST route that ends with `routePath`, as Nest mapped it in Express. */
+export function postRoutePath(app: ExpressLike, routePath: string): string | undefined {
   const stack = (app.router ?? app._router)?.stack;
-  if (!Array.isArray(stack)) return false;
-  const layers = stack as RouterLayer[];
-  const route = layers.find((layer) => {
+  if (!Array.isArray(stack)) return undefined;
+  const route = (stack as RouterLayer[]).find((layer) => {
     const path = layer.route?.path;
-    return typeof path === 'string' && layer.route?.methods?.post === true && (path === `/${webhookPath}` || path.endsWith(`/${webhookPath}`));
+    return typeof path === 'string' && layer.route?.methods?.post === true && (path === `/${routePath}` || path.endsWith(`/${routePath}`));
   });
   const path = route?.route?.path;
-  if (typeof path !== 'string') return false;
+  return typeof path === 'string' ? path : undefined;
+}
+
+/** Mounts `handler` for POST on the route's full path (the webhook's, an admin replay's), first in the router. False if it cannot. */
+export function mountFirst(app: ExpressLike, routePath: string, handler: Parameters<ExpressLike['post']>[1]): boolean {
+  const stack = (app.router ?? app._router)?.stack;
+  const path = postRoutePath(app, routePath);
+  if (!Array.isArray(stack) || path === undefined) return false;
   app.post(path, handler);
   // app.post appended a layer; it goes first, ahead of every parser and middleware.
   stack.unshift(stack.pop());

@@ -1,7 +1,9 @@
+import type { INestApplication } from '@nestjs/common';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signOmiseWebhook } from 'omise-nest-webhooks/testing';
 import type { DataSource } from 'typeorm';
+import { type Database, INTAKE_DATABASE } from '../../src/store/database';
 import { eventBody } from './omise-events';
 import { countStored } from './webhooks-test-app';
 
@@ -97,4 +99,18 @@ export function postHalfBody(server: Server, path: string, body: string, secret:
     req.on('error', reject);
     req.write(body.slice(0, body.length / 2));
   });
+}
+
+/**
+ * Runs `attempt` with every connection intake could store through closed (the host's, and intake's
+ * own on PostgreSQL and MariaDB), and opens them again after.
+ */
+export async function withDatabaseDown<T>(app: INestApplication, dataSource: DataSource, attempt: () => Promise<T>): Promise<T> {
+  const connections = [...new Set([dataSource, app.get<Database>(INTAKE_DATABASE).dataSource])];
+  for (const connection of connections) await connection.destroy();
+  try {
+    return await attempt();
+  } finally {
+    for (const connection of connections) await connection.initialize();
+  }
 }
