@@ -8,7 +8,8 @@
  *     (bench/baseline-receiver.ts: node:http + pg, one INSERT before the 200), and against the peers a
  *     user would otherwise write: the hand-written Nest + TypeORM controller (peers/nest-controller.ts)
  *     and Omise's documented Express recipe that acknowledges first and stores after
- *     (peers/express-recipe.ts);
+ *     (peers/express-recipe.ts); and the same intake on a Fastify host (fastify-app.ts: the module in
+ *     a Nest app on @nestjs/platform-fastify, dispatch off) beside the demo's, which runs on Express;
  *   - handling against handling: the demo app with its domain handlers against the bare pipeline (the
  *     bare receiver plus a hand-written SKIP LOCKED worker doing the demo's charge upsert,
  *     bare-worker.ts), in events stored AND processed per second, end to end;
@@ -43,7 +44,9 @@
  * Env (all optional): BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_DB
  * (prefix of the databases it drops and recreates, default bench_omise), BENCH_SECONDS (each timed
  * phase, default 8), BENCH_ROUNDS (default 3), BENCH_HISTORY_ROWS (default 1000000),
- * BENCH_MEMORY_SECONDS (each stretch of the memory phase, default 10).
+ * BENCH_MEMORY_SECONDS (each stretch of the memory phase, default 10), BENCH_TARGETS (comma-separated
+ * target names, to try some out: only they run, without the memory phase and the profile, and the
+ * results go to the log folder rather than bench/results.json).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -86,17 +89,22 @@ const BACKLOG_MAX_SEC = 60;
 const WEBHOOK_PATH = '/webhooks/omise'; // the module's default; the bare servers answer on any path
 
 /** Who runs in which kind of phase, in this order in round 1, rotated after; the pairs compared are neighbours. */
-const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'nest', 'express', 'app', 'pipeline', 'tuned', 'split', 'limited', 'history'];
-const STEADY_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'app', 'unheld', 'held'];
-const BAD_SIGNATURE_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'nest', 'express'];
-/** The module's supported intake paths: through Nest's router (the default), and the direct route. */
-const INTAKE_PATHS: TargetName[] = ['intake', 'direct'];
+const MAX_LOAD_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'fastify', 'nest', 'express', 'app', 'pipeline', 'tuned', 'split', 'limited', 'history'];
+const STEADY_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'fastify', 'app', 'unheld', 'held'];
+const BAD_SIGNATURE_ORDER: TargetName[] = ['bare', 'intake', 'direct', 'fastify', 'nest', 'express'];
+/** The module's supported intake paths: through Nest's router (the default), the direct route, a Fastify host. */
+const INTAKE_PATHS: TargetName[] = ['intake', 'direct', 'fastify'];
+
+/** BENCH_TARGETS: the targets that run (all when unset). */
+const ONLY = process.env.BENCH_TARGETS ? new Set(process.env.BENCH_TARGETS.split(',').map((name) => name.trim())) : undefined;
+const chosen = (name: TargetName): boolean => ONLY === undefined || ONLY.has(name);
 
 const LABELS: Record<TargetName, string> = {
   bare: 'bare receiver',
   pipeline: 'bare pipeline',
   intake: 'app, dispatch off',
   direct: 'app, dispatch off, direct route',
+  fastify: 'Fastify host, dispatch off',
   tuned: 'app, handlers, tuned',
   app: 'app, handlers',
   split: 'split web + worker',
@@ -161,7 +169,7 @@ async function postgresVersion(): Promise<string> {
 
 /** How each target is started: its script, its environment, its V8 flags, where it stores. */
 interface TargetSpec {
-  entry: 'app' | 'bare' | 'nest' | 'express' | 'held';
+  entry: 'app' | 'bare' | 'nest' | 'express' | 'held' | 'fastify';
   /** A second process, the demo's worker entry, started once the first has migrated the database. */
   worker?: true;
   env?: NodeJS.ProcessEnv;
@@ -175,6 +183,7 @@ const SPECS: Record<TargetName, TargetSpec> = {
   pipeline: { entry: 'bare', env: { BARE_WORKER: 'on' }, table: 'baseline_events', backlog: 'bare-worker' },
   intake: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off' }, table: 'omise_webhook_events', backlog: 'none' },
   direct: { entry: 'app', env: { OMISE_WEBHOOK_DISPATCH: 'off', OMISE_WEBHOOK_ROUTE: 'direct' }, table: 'omise_webhook_events', backlog: 'none' },
+  fastify: { entry: 'fastify', table: 'omise_webhook_events', backlog: 'none' },
   tuned: {
     entry: 'app',
     env: { OMISE_WEBHOOK_ROUTE: 'direct', OMISE_WEBHOOK_CONCURRENCY: String(TUNED.concurrency), DATABASE_POOL_SIZE: String(TUNED.poolSize) },
@@ -240,6 +249,9 @@ async function launch(
 }
 
 async function main(): Promise<void> {
+  for (const name of ONLY ?? []) {
+    if (!(name in SPECS)) throw new Error(`BENCH_TARGETS: no target "${name}" (${Object.keys(SPECS).join(', ')})`);
+  }
   killAllOnExit();
   const startedAt = Date.now();
   const root = repoRoot();
@@ -255,6 +267,7 @@ async function main(): Promise<void> {
     nest: entry('bench/peers/nest-controller.js'),
     express: entry('bench/peers/express-recipe.js'),
     held: entry('bench/held-transaction-app.js'),
+    fastify: entry('bench/fastify-app.js'),
   };
   const probe = entry('bench/support/loop-probe.js');
   const secret = randomBytes(32).toString('base64');
@@ -284,14 +297,14 @@ async function main(): Promise<void> {
   const launcher: Launcher = { entries, baseEnv, logDir, probeArgs };
   const serverVersion = await postgresVersion();
   const targets: Target[] = [];
-  for (const name of Object.keys(SPECS) as TargetName[]) targets.push(await launch(launcher, name, name, LABELS[name]));
+  for (const name of (Object.keys(SPECS) as TargetName[]).filter(chosen)) targets.push(await launch(launcher, name, name, LABELS[name]));
   await Promise.all(targets.map((t) => waitUntilListening(t.processes[0], 120_000)));
   for (const t of targets.filter((t) => SPECS[t.name].worker)) {
     t.processes.push(startServer(`${t.name}-worker`, entries.worker, 0, { ...baseEnv, DATABASE_URL: databaseUrl(t.name) }, join(logDir, `${t.name}-worker.log`)));
   }
   const byName = (name: TargetName): Target => targets.find((t) => t.name === name) as Target;
   progress(`${targets.length} servers listening`);
-  {
+  if (chosen('history')) {
     // The history target's table, migrated by its app at boot, filled before its first phase.
     progress(`storing ${HISTORY_ROWS} processed events in ${DB_PREFIX}_history`);
     const seconds = await seedHistory(byName('history').db, 1, HISTORY_ROWS);
@@ -329,7 +342,10 @@ async function main(): Promise<void> {
 
     for (let round = 1; round <= ROUNDS; round++) {
       // Rotated each round: no target always goes first, or always follows the same one.
-      const rotate = (list: TargetName[]): Target[] => list.map((_, i) => byName(list[(i + round - 1) % list.length]));
+      const rotate = (all: TargetName[]): Target[] => {
+        const list = all.filter(chosen);
+        return list.map((_, i) => byName(list[(i + round - 1) % list.length]));
+      };
       for (const t of rotate(MAX_LOAD_ORDER)) {
         const record = await bench.phase(round, t, maxLoad(t, `a${round}${t.name}`));
         phases.intake.push(record);
@@ -356,7 +372,7 @@ async function main(): Promise<void> {
       }
     }
 
-    for (const t of [byName('app'), byName('bare')]) {
+    for (const t of (['app', 'bare'] as const).filter(chosen).map(byName)) {
       const { result, acknowledged } = await generator.run({ type: 'storm', url: t.url, label: `c${t.name}`, distinctIds: STORM_IDS, copiesPerId: STORM_COPIES });
       for (const id of acknowledged) t.acknowledged.add(id);
       const rows = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE starts_with(event_id, $1)`, [factory.idPrefix(`c${t.name}`)])).rows[0].n;
@@ -385,22 +401,25 @@ async function main(): Promise<void> {
   }
 
   try {
-    // 3. The memory phase, with the round's servers gone.
-    memoryPhase = await runMemoryPhase(launcher, generator, ceiling);
+    // Not for a run of some targets: it is the whole bench's.
+    if (ONLY === undefined) {
+      // 3. The memory phase, with the round's servers gone.
+      memoryPhase = await runMemoryPhase(launcher, generator, ceiling);
 
-    // 4. A CPU profile of the app at max load, on a fresh database (the profiler costs a few percent).
-    const profileDir = mkdtempSync(join(tmpdir(), 'omise-bench-profile-'));
-    const profiledTarget = await launch(launcher, 'profile', 'app', 'profiled', { probed: false, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
-    const profiled = profiledTarget.processes[0];
-    await waitUntilListening(profiled);
-    const loadStart = performance.now();
-    const { result } = await generator.run(maxLoad(profiledTarget, 'profile'));
-    await backlogWorkedOff(profiledTarget, BACKLOG_MAX_SEC);
-    await profiledTarget.db.end();
-    await stopServer(profiled, 15_000);
-    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-    if (file) profile = { ...profileShares(join(profileDir, file), performance.now() - loadStart), events: result.ok2xx };
-    progress(`profile of ${result.ok2xx} events written to ${profileDir}`);
+      // 4. A CPU profile of the app at max load, on a fresh database (the profiler costs a few percent).
+      const profileDir = mkdtempSync(join(tmpdir(), 'omise-bench-profile-'));
+      const profiledTarget = await launch(launcher, 'profile', 'app', 'profiled', { probed: false, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+      const profiled = profiledTarget.processes[0];
+      await waitUntilListening(profiled);
+      const loadStart = performance.now();
+      const { result } = await generator.run(maxLoad(profiledTarget, 'profile'));
+      await backlogWorkedOff(profiledTarget, BACKLOG_MAX_SEC);
+      await profiledTarget.db.end();
+      await stopServer(profiled, 15_000);
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      if (file) profile = { ...profileShares(join(profileDir, file), performance.now() - loadStart), events: result.ok2xx };
+      progress(`profile of ${result.ok2xx} events written to ${profileDir}`);
+    }
   } finally {
     generator.stop();
     await stopAll();
@@ -417,7 +436,7 @@ async function main(): Promise<void> {
       holdMs: HOLD_MS,
     },
     labels: LABELS,
-    intakePaths: INTAKE_PATHS,
+    intakePaths: INTAKE_PATHS.filter(chosen),
     phases,
     ceiling,
     storms,
@@ -444,7 +463,8 @@ async function main(): Promise<void> {
     peers: report.peers,
     ...input,
   };
-  const resultsPath = join(root, 'bench', 'results.json');
+  // A run of some targets does not replace the whole bench's results.
+  const resultsPath = ONLY === undefined ? join(root, 'bench', 'results.json') : join(logDir, 'results.json');
   writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report.text);
   process.stdout.write(`\nfull results: ${resultsPath} (runtime ${results.meta.runtimeSec} s)\n`);

@@ -26,6 +26,8 @@ export type TargetName =
   | 'intake'
   /** The same, the route served before Express and Nest (OMISE_WEBHOOK_ROUTE=direct). */
   | 'direct'
+  /** A host app on Fastify with the module, dispatch off (fastify-app.ts): the module's intake alone on Fastify. */
+  | 'fastify'
   /** The demo app with its handlers, tuned ({@link TUNED}): the direct route, more events at once on a bigger pool. */
   | 'tuned'
   /** The demo app, its domain handlers running in the same process. */
