@@ -241,6 +241,30 @@ describe.each(testDatabases().slice(0, 1))('a Fastify host with parsers of its o
   });
 });
 
+describe.each(testDatabases().slice(0, 1))('a Fastify host whose hook reads the media type before the body ($name)', (kind) => {
+  const mediaTypes: Array<string | undefined> = [];
+  const t = useWebhooksTestApp(kind, () => ({
+    httpAdapter: new FastifyAdapter(),
+    beforeInit: (app) =>
+      (app as NestFastifyApplication)
+        .getHttpAdapter()
+        .getInstance()
+        .addHook('onRequest', (request, _reply, done) => {
+          // Fastify keeps what it read here, and picks the body parser by it.
+          mediaTypes.push(request.mediaType);
+          done();
+        }),
+  }));
+
+  it('has its own JSON parser read the body again, and the delivery is stored as sent', async () => {
+    const response = await postOmiseEvent(t.app, FIXTURE, { secret: SECRET });
+    expect(response.status).toBe(200);
+    expect(mediaTypes).toEqual(['application/json']);
+    const rows: Array<{ raw_body: string }> = await t.dataSource.query('SELECT raw_body FROM omise_webhook_events');
+    expect(rows).toEqual([{ raw_body: FIXTURE }]);
+  });
+});
+
 describe.each(testDatabases().slice(0, 1))('a delivery to a Fastify host whose body trickles in ($name)', (kind) => {
   const t = useWebhooksTestApp(kind, () => ({ httpAdapter: new FastifyAdapter(), bodyTimeoutMs: 300 }));
 

@@ -23,6 +23,14 @@ const WEBHOOK_ROUTE_FLAG = 'omiseWebhookRoute';
 const READ_BODY_MEDIA_TYPE = 'application/x.omise-nest-webhooks.read';
 
 /**
+ * Where a request whose content type is overlaid keeps what its `headers` held before, until the
+ * module's parser puts it back: a property under a symbol of the module's own, as DeliveryContext's.
+ */
+const OVERLAID = Symbol('omise-webhooks overlaid headers');
+/** What {@link OVERLAID} holds for a request that had no headers of its own added. */
+const NO_ADDED_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
+/**
  * Marks the webhook route in its Fastify route config (the route's `config`, as `@RouteConfig()`
  * would), so the Fastify reader's hook finds it under any global prefix and account name. Nothing on
  * Express.
@@ -42,13 +50,15 @@ interface FastifyRequestLike {
   /** What the `headers` setter keeps (Fastify's own field behind it). */
   readonly additionalHeaders?: IncomingHttpHeaders;
   rawBody?: Buffer;
+  [OVERLAID]?: IncomingHttpHeaders;
 }
 
 type Done = (error?: Error | null, value?: unknown) => void;
 
 /** The parts of a Fastify instance (Fastify 5) the reader uses. */
-export interface FastifyLike {
+interface FastifyLike {
   addHook(name: 'preParsing', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, payload: Readable, done: Done) => void): unknown;
+  addHook(name: 'preValidation', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => void): unknown;
   addContentTypeParser(type: string, parser: (request: FastifyRequestLike, payload: Readable, done: Done) => void): unknown;
 }
 
@@ -62,13 +72,11 @@ export interface FastifyLike {
  * is added to the instance. On the webhook route (known by its route config) it reads the body,
  * leaves it as `request.rawBody` and overlays the request's content type (`request.headers = …`) with
  * a media type of the module's, whose parser (added beside it) takes the body as read, puts the
- * request's headers back and parses nothing. Every other route and content type is left to the host.
+ * request's headers back and parses nothing (a `preValidation` hook puts them back if Fastify picked
+ * another parser). Every other route and content type is left to the host.
  */
 @Injectable()
 export class FastifyBodyReader implements OnApplicationBootstrap {
-  /** Requests whose content type is overlaid until the module's parser takes them: what `headers` held before. */
-  private readonly overlaid = new WeakMap<FastifyRequestLike, IncomingHttpHeaders | undefined>();
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly reader: WebhookBodyReader,
@@ -88,6 +96,11 @@ export class FastifyBodyReader implements OnApplicationBootstrap {
     try {
       fastify.addContentTypeParser(READ_BODY_MEDIA_TYPE, (request, _payload, done) => this.parsed(request, done));
       fastify.addHook('preParsing', (request, reply, _payload, done) => this.preParsing(request, reply, done));
+      // Past parsing, in case Fastify picked a parser without looking at the overlay: see preParsing.
+      fastify.addHook('preValidation', (request, _reply, done) => {
+        restoreHeaders(request);
+        done();
+      });
     } catch (error) {
       // Fastify takes hooks only before it is ready: `fastify.ready()` (or `listen`) before `app.init()`.
       throw new Error(
@@ -102,22 +115,30 @@ export class FastifyBodyReader implements OnApplicationBootstrap {
     // On a refusal the reader has answered, and the hook stops there, as a hook that replies does.
     this.reader.read(request, reply, (body) => {
       request.rawBody = body;
-      this.overlaid.set(request, request.additionalHeaders);
+      request[OVERLAID] = request.additionalHeaders ?? NO_ADDED_HEADERS;
       request.headers = { ...request.additionalHeaders, 'content-type': READ_BODY_MEDIA_TYPE };
-      // The bytes again, for a parser Fastify would pick without looking at the overlay (one it cached
-      // for the request earlier): it then parses what was read, as it would have.
+      // The bytes again, for a parser Fastify picks without looking at the overlay (by a media type it
+      // cached when a hook read `request.mediaType`): it parses what was read, as it would have, and
+      // the preValidation hook puts the headers back.
       done(null, Readable.from([body]));
     });
   }
 
   /** The module's parser: the body is read; the request's own headers come back before anyone else sees them. */
   private parsed(request: FastifyRequestLike, done: Done): void {
-    if (!this.overlaid.has(request)) {
+    if (!restoreHeaders(request)) {
       // A client that sent the module's media type to another route.
       return done(Object.assign(new Error(`Unsupported Media Type: ${READ_BODY_MEDIA_TYPE}`), { statusCode: 415 }));
     }
-    request.headers = this.overlaid.get(request);
-    this.overlaid.delete(request);
     done(null, undefined);
   }
+}
+
+/** Puts back the headers a request had before its content type was overlaid; false if it was not. */
+function restoreHeaders(request: FastifyRequestLike): boolean {
+  const kept = request[OVERLAID];
+  if (kept === undefined) return false;
+  request[OVERLAID] = undefined;
+  request.headers = kept === NO_ADDED_HEADERS ? undefined : kept;
+  return true;
 }
