@@ -93,9 +93,9 @@ export class DeliveryVerifier {
 
 /**
  * Lets a request onto the webhook route only if {@link DeliveryVerifier} finds it authentic. On
- * Express the body reader has asked the verifier already and answered a forged request itself; the
- * guard still decides for every request that reaches the route (a host whose own parser read the
- * body, another platform), without checking the same bytes twice.
+ * Express and Fastify the body reader has asked the verifier already and answered a forged request
+ * itself; the guard still decides for every request that reaches the route (a host whose own parser
+ * read the body, another platform), without checking the same bytes twice.
  */
 @Injectable()
 export class OmiseSignatureGuard implements CanActivate {

@@ -21,7 +21,8 @@ import { RefusalResponder } from './refusal-responder';
  *
  * How: at bootstrap, once Nest has mounted the parsers and routes, a POST handler for the route's
  * path (global prefix included) is put first in the Express router. It reads the body, leaves it as
- * `req.rawBody`, and marks the request read, which body-parser takes as "already parsed".
+ * `req.rawBody`, and marks the request read, which body-parser takes as "already parsed". On a
+ * Fastify host, FastifyBodyReader runs the same `read` from Fastify's hooks.
  */
 @Injectable()
 export class WebhookBodyReader implements OnApplicationBootstrap {
