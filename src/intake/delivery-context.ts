@@ -7,11 +7,6 @@ import { nodeRequestOf, type PlatformRequest } from './platform';
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; _body?: boolean; params?: Record<string, string | undefined> };
 
 /**
- * What intake knows of one delivery between its first byte and its answer, kept per request in
- * this one typed place (the parts between are Nest's guard, pipe and interceptor, which share only
- * the request).
- */
-/**
  * Where a request keeps its context: a property under a symbol of this module's own, which nothing
  * else can name (a WeakMap would cost the collector an ephemeron per request).
  */
@@ -19,8 +14,12 @@ const CONTEXT = Symbol('omise-webhooks delivery');
 
 type WithContext = IncomingMessage & { [CONTEXT]?: DeliveryContext };
 
+/**
+ * What intake knows of one delivery between its first byte and its answer, kept per request in
+ * this one typed place (the parts between are Nest's guard, pipe and interceptor, which share only
+ * the request).
+ */
 export class DeliveryContext {
-
   /** Its metrics and span, from the first byte (undefined when both are off). */
   trace?: IntakeTrace;
   /** The bytes whose signature passed, so the guard does not check the same bytes twice. */
