@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { omiseTime } from '../wire/omise-events-api';
 import type {
   OmiseBankAccount,
   OmiseCard,
@@ -50,10 +51,8 @@ export function omiseId(prefix: string, livemode = false): string {
   return `${prefix}_${livemode ? '' : 'test_'}${suffix}`;
 }
 
-/** A time as Omise writes it: `2025-03-20T09:24:15Z`. */
-export function omiseTime(date: Date): OmiseTime {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** A time as Omise writes it, `2025-03-20T09:24:15Z`: the one the Events API client writes. */
+export { omiseTime };
 
 /** `now` moved by whole days, for expiry and schedule dates. */
 function daysFrom(now: OmiseTime, days: number): Date {
