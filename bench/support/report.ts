@@ -58,7 +58,7 @@ export interface MemoryPhase {
 }
 
 export interface ReportInput {
-  settings: { rounds: number; phaseSec: number; connections: number; steadyRate: number; historyRows: number; memoryLimitMb: number; semiSpaceMb: number; holdMs: number };
+  settings: { rounds: number; phaseSec: number; connections: number; steadyRate: number; historyRows: number; memoryLimitMb: number; memoryFlags: string; holdMs: number };
   labels: Record<TargetName, string>;
   /** The targets that are a supported intake path of the module; the fastest is judged against the bare receiver. */
   intakePaths: TargetName[];
@@ -217,7 +217,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
       (r) => r >= TARGETS.badSignatureOverBareMin,
     ),
     judged(
-      `max 2xx/s under --max-old-space-size=${settings.memoryLimitMb} --max-semi-space-size=${settings.semiSpaceMb} ÷ unlimited (app with handlers)`,
+      `max 2xx/s under ${settings.memoryFlags} ÷ unlimited (app with handlers)`,
       intake,
       'limited',
       'app',
