@@ -80,7 +80,7 @@ const MEMORY_LIMIT_MB = 256;
 const SEMI_SPACE_MB = 16;
 /**
  * Under any limit up to 256 MB (64-bit) V8 starts a full collection once the old space is 1.1× what the
- * last one left, against up to 4× without a limit: measured, that alone cost 20–30 % more CPU per event
+ * last one left, against up to 4× without a limit: measured, that alone cost 15–30 % more CPU per event
  * at 96, 128 and 192 MB. 300 (4×) is what it allows itself unlimited.
  */
 const HEAP_GROWING_PERCENT = 300;
