@@ -14,8 +14,8 @@
  *     bare receiver plus a hand-written SKIP LOCKED worker doing the demo's charge upsert,
  *     bare-worker.ts), in events stored AND processed per second, end to end;
  *   - the app against itself: on a table of 1,000,000 stored events, under a V8 heap limit
- *     (MEMORY_FLAGS), and as the split deployment (a web
- *     instance with dispatch off and the demo's worker process, demo/worker.ts), each against the app in one process on an empty table, unlimited;
+ *     (MEMORY_FLAGS), and as the split deployment (a web instance with dispatch off and the demo's
+ *     worker process, demo/worker.ts), each against the app in one process on an empty table, unlimited;
  *   - a host app whose handler holds a 20 ms transaction (held-transaction-app.ts) against the same app
  *     and handler without the hold, at a steady 500 req/s: what handler work does to acknowledgements.
  *
