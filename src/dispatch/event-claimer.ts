@@ -3,6 +3,7 @@ import { StoreUnavailable } from '../errors/store.errors';
 import type { Masker } from '../masking/masker';
 import type { ClaimedEvent, DispatchStore } from '../store/dispatch-store';
 import { refKey } from '../store/event-ref';
+import { escaped } from '../common/log-text';
 import type { WebhooksTelemetry } from '../telemetry/telemetry';
 import type { WebhooksConfig } from '../webhooks.config';
 
@@ -185,6 +186,10 @@ export class EventClaimer {
       // read first, so in one process intake answers before dispatch takes the CPU.
       const handled = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => this.hooks.handle(claim))
+        // The runner settles handlers' and the database's errors itself; anything else is a fault of
+        // this code, and must not become an unhandled rejection that ends the host's process. The
+        // event's lease runs out and it is claimed again (a bounded number of times, see HandlerRunner).
+        .catch((error: unknown) => this.logger.error(`handling ${escaped(claim.row.eventId)} failed: ${this.mask.line((error as Error).message)}`))
         .finally(() => {
           this.running.delete(refKey(claim.row));
           this.fillSlots();
