@@ -64,7 +64,6 @@ describeOnDatabases(['postgres', 'mariadb'], 'intake beside handlers that hold e
       // Every connection of the host's pool is held by a handler: this one is taken all the same.
       const event = buildOmiseEvent('charge.complete');
       await postOmiseEvent(t.app, event, { secret: SECRET }).expect(200, { received: true, id: event.id, duplicate: false });
-      expect(handler.held).toBe(POOL_SIZE);
       handler.letGo();
       await expect(countStored(t.dataSource, event.id)).resolves.toBe(1);
     });
