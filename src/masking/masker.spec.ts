@@ -33,6 +33,12 @@ describe('the masker', () => {
       });
     });
 
+    it('masks them wherever the name holds one: cvv_code, cvvNumber, card_cvc_value, cvvcode, card_security_code_value', () => {
+      const codes = { cvv_code: '123', cvvNumber: '123', card_cvc_value: 123, cvvcode: '123', card_security_code_value: '123' };
+      expect(masker.json({ metadata: codes })).toEqual({ metadata: Object.fromEntries(Object.keys(codes).map((field) => [field, MASKED])) });
+      expect(masker.text('bad: {"cvv_code": "123"}')).toBe(`bad: {"cvv_code": "${MASKED}"}`);
+    });
+
     it('masks a code named in a message', () => {
       expect(masker.text('declined: CVV 123 wrong, cvc=4567, security code: 999')).toBe(`declined: CVV ${MASKED} wrong, cvc=${MASKED}, security code: ${MASKED}`);
     });
@@ -67,6 +73,13 @@ describe('the masker', () => {
         },
       });
     });
+
+    it('masks a secret in a name written as one word: accesstoken, clientsecret, webhooksecret, apitoken, privatekey', () => {
+      const secrets = { accesstoken: 'a', clientsecret: 'b', webhooksecret: 'c', apitoken: 'd', privatekey: 'e', userpassword: 'f' };
+      expect(masker.json({ metadata: { ...secrets, tokenization_method: 'applepay' } })).toEqual({
+        metadata: { ...Object.fromEntries(Object.keys(secrets).map((field) => [field, MASKED])), tokenization_method: 'applepay' },
+      });
+    });
   });
 
   describe('personal data', () => {
@@ -79,7 +92,7 @@ describe('the masker', () => {
       expect(masked.data.reference).toBe('paym_test_531gmaa3dhrlvuzkw6m');
     });
 
-    it('masks names: of any card or bank account (by field or by Omise type), customer_name, holder and first/last names', () => {
+    it('masks names: of any card, bank account or recipient (by field or by Omise type), customer_name, holder and first/last names', () => {
       expect(
         masker.json({
           object: 'customer',
@@ -92,7 +105,7 @@ describe('the masker', () => {
         object: 'customer',
         email: MASKED,
         cards: { object: 'list', data: [{ object: 'card', name: MASKED, brand: 'Visa' }] },
-        recipient: { object: 'recipient', name: 'Shop Co', bank_account: { object: 'bank_account', name: MASKED, brand: 'bbl' } },
+        recipient: { object: 'recipient', name: MASKED, bank_account: { object: 'bank_account', name: MASKED, brand: 'bbl' } },
         source: { customer_name: MASKED, first_name: MASKED, last_name: MASKED, holderName: MASKED, store_name: 'Shop', filename: 'a.pdf' },
       });
     });
@@ -145,12 +158,12 @@ describe('the masker', () => {
 
   describe('the host’s options', () => {
     it('masks the paths a host adds, whole, by name anywhere or from a parent down', () => {
-      const hosted = new Masker({ paths: ['tax_id', 'metadata.national_id', 'recipient.name', 'shipping.*'] });
+      const hosted = new Masker({ paths: ['tax_id', 'metadata.national_id', 'recipient.description', 'shipping.*'] });
       expect(
         hosted.json({
           data: {
             tax_id: '1234567890123',
-            recipient: { object: 'recipient', name: 'Somchai', tax_id: 'x' },
+            recipient: { object: 'recipient', description: 'Somchai', tax_id: 'x' },
             metadata: { national_id: 'n1', other: { national_id: 'kept' } },
             shipping: { street: '1 Road', floor: 3, gift: true, lines: ['a', 'b'] },
           },
@@ -158,7 +171,7 @@ describe('the masker', () => {
       ).toEqual({
         data: {
           tax_id: MASKED,
-          recipient: { object: 'recipient', name: MASKED, tax_id: MASKED },
+          recipient: { object: 'recipient', description: MASKED, tax_id: MASKED },
           metadata: { national_id: MASKED, other: { national_id: 'kept' } },
           shipping: { street: MASKED, floor: MASKED, gift: true, lines: [MASKED, MASKED] },
         },

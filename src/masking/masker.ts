@@ -80,7 +80,14 @@ interface FieldRule {
 }
 
 const SECRET_WORDS = new Set(['secret', 'password', 'passwd', 'passphrase', 'token', 'signature', 'pin', 'otp', 'apikey']);
+/**
+ * Secrets in a name written as one word (`clientsecret`, `accesstoken`, `webhookSecret` is two words
+ * already): anything holding secret or passw, or ending like a token or a key. Not `tokenization`.
+ */
+const SECRET_IN_WORD = /secret|passw|passphrase|(token|apikey|privatekey)$/;
 const SECURITY_CODE_WORDS = new Set(['cvv', 'cvv2', 'cvc', 'cvc2', 'cvn', 'csc']);
+/** A security code in a name written as one word: `cvvcode`, `cvc2value`. */
+const SECURITY_CODE_IN_WORD = /^(cvv|cvc|cvn)/;
 const NAME_QUALIFIERS = new Set(['customer', 'holder', 'cardholder', 'first', 'last', 'full', 'given', 'family', 'middle', 'sur']);
 const PHONE_WORDS = new Set(['phone', 'mobile', 'telephone', 'msisdn']);
 
@@ -97,7 +104,7 @@ function pathMatcher(path: string): (trail: readonly Level[]) => boolean {
   };
 }
 
-const HOLDER_NAMES = ['card.name', 'bank_account.name'].map(pathMatcher);
+const HOLDER_NAMES = ['card.name', 'bank_account.name', 'recipient.name'].map(pathMatcher);
 
 const DEFAULT_FIELD_RULES: readonly FieldRule[] = [
   {
@@ -107,14 +114,21 @@ const DEFAULT_FIELD_RULES: readonly FieldRule[] = [
       const field = last(trail)?.[0] ?? '';
       // The event's own `key` (`charge.complete`) names the event; every other key is a credential.
       if (field === 'key' && (trail.length < 2 || trail[trail.length - 2].includes('event'))) return false;
-      return hasWord(words, SECRET_WORDS) || last(words) === 'key' || field.toLowerCase() === 'authorization' || field.toLowerCase() === 'cookie';
+      return (
+        words.some((word) => SECRET_WORDS.has(word) || SECRET_IN_WORD.test(word)) ||
+        last(words) === 'key' ||
+        field.toLowerCase() === 'authorization' ||
+        field.toLowerCase() === 'cookie'
+      );
     },
   },
   {
     rule: 'securityCodes',
     how: 'whole',
-    // `security_code_check: true` is a flag, not a code: the rule is on the last words only.
-    matches: (_trail, words) => SECURITY_CODE_WORDS.has(last(words) ?? '') || words.slice(-2).join('_') === 'security_code',
+    // Any word of the name (`cvv_code`, `card_cvc_value`): `security_code_check: true` stays, as a
+    // masked field's flags do.
+    matches: (_trail, words) =>
+      words.some((word) => SECURITY_CODE_WORDS.has(word) || SECURITY_CODE_IN_WORD.test(word)) || words.join('_').includes('security_code'),
   },
   {
     rule: 'names',
