@@ -519,7 +519,7 @@ async function runMemoryPhase(launcher: Launcher, generator: LoadGenerator, ceil
     const ids = [...target.acknowledged];
     const found = (await target.db.query<{ n: number }>('SELECT count(*)::int AS n FROM omise_webhook_events WHERE event_id = ANY($1::text[])', [ids])).rows[0].n;
     return {
-      limitMb: MEMORY_LIMIT_MB,
+      flags: MEMORY_FLAGS.join(' '),
       stretchSec: MEMORY_STRETCH_SEC,
       stretches,
       acknowledged: ids.length,

@@ -49,7 +49,8 @@ export interface MemoryStretch {
 }
 
 export interface MemoryPhase {
-  limitMb: number;
+  /** The node flags it ran under (the heap limit and its like). */
+  flags: string;
   stretchSec: number;
   stretches: MemoryStretch[];
   acknowledged: number;
@@ -351,7 +352,7 @@ export function buildReport(input: ReportInput): { text: string; verdicts: Verdi
   }
   const mp = input.memoryPhase;
   if (mp) {
-    lines.push(`  memory phase, --max-old-space-size=${mp.limitMb}, ${mp.stretchSec} s closed-loop stretches on one table (peak RSS ${fmt(mp.peakMb, 0)}):`);
+    lines.push(`  memory phase, ${mp.flags}, ${mp.stretchSec} s closed-loop stretches on one table (peak RSS ${fmt(mp.peakMb, 0)}):`);
     for (const s of mp.stretches) {
       lines.push(
         `    ${s.storedRows} rows stored (seeded in ${fmt(s.seedSec, 1)} s): ${s.events} events at ${fmt(s.okPerSec, 0)} 2xx/s, ` +
@@ -378,7 +379,7 @@ function heapVerdict(phase: MemoryPhase | undefined): Verdict {
   const ratio = (last?.heap?.usedMb ?? NaN) / (first?.heap?.usedMb ?? NaN);
   const collected = first?.heap?.collected === true && last?.heap?.collected === true;
   return {
-    figure: `heap after GC at ${last?.storedRows ?? '1M'} ÷ at ${first?.storedRows ?? '100k'} stored events (one process, --max-old-space-size=${phase?.limitMb ?? '?'})`,
+    figure: `heap after GC at ${last?.storedRows ?? '1M'} ÷ at ${first?.storedRows ?? '100k'} stored events (one process, ${phase?.flags ?? 'under the heap limit'})`,
     measured: `${fmt(last?.heap?.usedMb, 1)} MB`,
     against: `${fmt(first?.heap?.usedMb, 1)} MB`,
     ratio: `${fmt(ratio, 2)}× (one long phase, not rounds)`,

@@ -1,5 +1,4 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
-import { escaped } from '../common/log-text';
 import { Masker } from '../masking/masker';
 import { isUnavailable } from '../store/deadline';
 import { type AdminRequest, mountedBase } from './admin-request';
@@ -31,7 +30,7 @@ abstract class AdminErrorFilter implements ExceptionFilter {
     const response = http.getResponse<AdminResponse>();
     if (exception instanceof HttpException) return this.answer(response, http.getRequest<AdminRequest>(), exception.getStatus(), exception.getResponse());
     const message = exception instanceof Error ? exception.message : String(exception);
-    this.logger.error(`admin: ${escaped(this.mask.text(message))}`);
+    this.logger.error(`admin: ${this.mask.line(message)}`);
     const [status, text] =
       isUnavailable(exception)
         ? [HttpStatus.SERVICE_UNAVAILABLE, 'The database did not answer in time; try again in a moment.']

@@ -93,7 +93,7 @@ ${DATABASE_HELP}`,
 
     for (const event of found) io.out(`${event.id} ${event.key} created ${omiseTime(event.createdAt)}\n`);
     // Why a row was refused may quote the database's message, and with it a value of the event.
-    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${escaped(DEFAULT_MASKER.text(why))}\n`);
+    for (const { id, why } of reconciliation.refusedEvents) io.err(`refused ${id === null ? 'an item' : escaped(id)}: ${DEFAULT_MASKER.line(why)}\n`);
     const { counts } = reconciliation;
     const next = counts.missing > 0 && !dryRun ? "; the app's worker dispatches them at its next sweep" : '';
     io.out(`events created ${describeWindow({ from, to })}: ${describeCounts(counts, dryRun)}${next}\n`);

@@ -63,6 +63,8 @@ export class StoreConnection {
   }
 
   close(): Promise<void> {
+    // A breaker that opened meanwhile probes until told to stop.
+    this.database.breaker.stop();
     return this.dataSource.destroy();
   }
 
